@@ -4,7 +4,7 @@ import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Set;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -12,16 +12,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Per HL7 v2.5 sections 2.9 and 2.15: MSH-3/4 and MSH-5/6 are the inbound receiver and sender
  * swapped; MSH-11 and MSH-12 echo the inbound message; MSH-9 is {@code ACK^<event>^ACK} (two
- * components for v2.3); MSA-1 is AA/AE/AR in original mode and CA/CE/CR in enhanced mode (MSH-15
- * valued); MSA-2 echoes MSH-10. Each problem becomes one ERR segment carrying its table 0357 code,
- * written as ERR-1 (ELD) for v2.3 to v2.4 and as ERR-2/3/4/8 for v2.5 onward, where ERR-1 was
- * withdrawn. MSA-3 (text) is written for versions before 2.7, which withdrew it.
+ * components before v2.3.1, which added the message structure); MSA-1 is AA/AE/AR in original mode
+ * and CA/CE/CR in enhanced mode (MSH-15 valued); MSA-2 echoes MSH-10. Each problem carries its table
+ * 0357 code: before v2.5 as one repetition of ERR-1 (ELD) in the single ERR segment those versions'
+ * ACK allows, from v2.5 as one ERR segment each with ERR-2/3/4/8 (ERR-1 was deprecated in v2.5 and
+ * withdrawn later). MSA-3 (text) is written for versions before 2.7, which withdrew it. Versions are
+ * compared by number, so a refused 2.1 or 2.2 sender still gets the reason in fields its version has.
  */
 public final class AckBuilder {
 
     private static final DateTimeFormatter HL7_TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss.SSSZ");
-    private static final Set<String> ELD_VERSIONS = Set.of("2.3", "2.3.1", "2.4");
-    private static final Set<String> MSA3_VERSIONS = Set.of("2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6");
 
     private final Clock clock;
     private final String nodePrefix;
@@ -58,7 +58,9 @@ public final class AckBuilder {
         char f = d.field();
         char c = d.component();
         String version = in.version().isEmpty() ? "2.5" : in.version();
-        boolean eld = ELD_VERSIONS.contains(version);
+        boolean eld = Hl7Envelope.versionBefore(version, "2.5");
+        boolean msa3 = Hl7Envelope.versionBefore(version, "2.7");
+        boolean structureComponent = !Hl7Envelope.versionBefore(version, "2.3.1");
         StringBuilder ack = new StringBuilder(256);
         ack.append("MSH").append(f).append(d.encodingCharacters());
         ack.append(f).append(in.msh(5));
@@ -68,11 +70,12 @@ public final class AckBuilder {
         ack.append(f).append(ZonedDateTime.now(clock).format(HL7_TIMESTAMP));
         ack.append(f); // MSH-8 security
         ack.append(f).append("ACK");
-        if (!in.triggerEvent().isEmpty()) {
+        if (structureComponent) {
+            // Keep the event position even when the inbound event is empty: "ACK^ACK" would read as
+            // event ACK with no structure.
+            ack.append(c).append(d.escape(in.triggerEvent())).append(c).append("ACK");
+        } else if (!in.triggerEvent().isEmpty()) {
             ack.append(c).append(d.escape(in.triggerEvent()));
-        }
-        if (!"2.3".equals(version)) {
-            ack.append(c).append("ACK");
         }
         ack.append(f).append(nextControlId());
         ack.append(f).append(in.msh(11));
@@ -84,18 +87,22 @@ public final class AckBuilder {
         ack.append('\r');
 
         ack.append("MSA").append(f).append(ackCode).append(f).append(d.escape(in.controlId()));
-        if (!text.isEmpty() && MSA3_VERSIONS.contains(version)) {
+        if (!text.isEmpty() && msa3) {
             ack.append(f).append(d.escape(text));
         }
         ack.append('\r');
 
         char s = d.subcomponent();
-        for (Hl7Error e : errors) {
+        if (eld && !errors.isEmpty()) {
+            // Before v2.5 the ACK holds one ERR segment (MSH MSA [ERR]); each problem is a repetition
+            // of ERR-1 ELD: segment id ^ sequence ^ field position ^ code (CE as subcomponents).
             ack.append("ERR").append(f);
-            String segment = e.segment() == null ? "" : e.segment();
-            if (eld) {
-                // ERR-1 ELD: segment id ^ sequence ^ field position ^ code (CE as subcomponents)
-                ack.append(segment)
+            for (int i = 0; i < errors.size(); i++) {
+                Hl7Error e = errors.get(i);
+                if (i > 0) {
+                    ack.append(d.repetition());
+                }
+                ack.append(e.segment() == null ? "" : e.segment())
                         .append(c)
                         .append(e.sequence() > 0 ? e.sequence() : "")
                         .append(c)
@@ -106,10 +113,14 @@ public final class AckBuilder {
                         .append(d.escape(e.code().text()))
                         .append(s)
                         .append("HL70357");
-            } else {
-                // ERR-2 ERL, ERR-3 CWE code, ERR-4 severity, ERR-8 user message
+            }
+            ack.append('\r');
+        } else {
+            for (Hl7Error e : errors) {
+                // One ERR segment a problem: ERR-2 ERL, ERR-3 CWE code, ERR-4 severity, ERR-8 user message
+                ack.append("ERR").append(f);
                 ack.append(f)
-                        .append(segment)
+                        .append(e.segment() == null ? "" : e.segment())
                         .append(c)
                         .append(e.sequence() > 0 ? e.sequence() : "")
                         .append(c)
@@ -122,14 +133,14 @@ public final class AckBuilder {
                         .append("HL70357");
                 ack.append(f).append('E');
                 ack.append(f).append(f).append(f).append(f).append(d.escape(e.text()));
+                ack.append('\r');
             }
-            ack.append('\r');
         }
         return ack.toString();
     }
 
     private String nextControlId() {
-        return nodePrefix + Long.toString(clock.millis(), 36).toUpperCase() + sequence.incrementAndGet();
+        return nodePrefix + Long.toString(clock.millis(), 36).toUpperCase(Locale.ROOT) + sequence.incrementAndGet();
     }
 
     /** A reject for a frame without a readable MSH cannot be addressed; the listener closes instead. */

@@ -62,7 +62,8 @@ public final class Hl7Envelope {
      * @param listenerDefault the charset to use when MSH-18 is empty
      * @return the envelope; if MSH-18 names an unknown charset or the bytes are not valid in the
      *     declared one, the envelope is still returned (read as ISO-8859-1) with {@link #charsetError()}
-     *     telling why, so the sender still gets an addressed AR
+     *     telling why, so the sender still gets an addressed refusal (AE/CE, see {@link
+     *     Hl7MessageChecker})
      * @throws UnreadableMessageException when there is no MSH segment to answer
      */
     public static Hl7Envelope decode(byte[] bytes, Charset listenerDefault) throws UnreadableMessageException {
@@ -298,6 +299,40 @@ public final class Hl7Envelope {
         String code = messageCode();
         String trigger = triggerEvent();
         return trigger.isEmpty() ? code : code + "^" + trigger;
+    }
+
+    /**
+     * True when {@code version} (an MSH-12 value such as {@code 2.3.1}) is an earlier HL7 version than
+     * {@code bound}, comparing the dotted numbers one by one ({@code 2.3} before {@code 2.3.1} before
+     * {@code 2.4}). A value that is not dotted numbers is never "before": it is treated as the newest
+     * format, which is also what the hub answers with when MSH-12 is unusable.
+     */
+    static boolean versionBefore(String version, String bound) {
+        int[] v = versionNumbers(version);
+        int[] b = versionNumbers(bound);
+        if (v.length == 0 || b.length == 0) {
+            return false;
+        }
+        for (int i = 0; i < Math.max(v.length, b.length); i++) {
+            int x = i < v.length ? v[i] : 0;
+            int y = i < b.length ? b[i] : 0;
+            if (x != y) {
+                return x < y;
+            }
+        }
+        return false;
+    }
+
+    private static int[] versionNumbers(String version) {
+        if (version == null || !version.trim().matches("\\d{1,4}(\\.\\d{1,4})*")) {
+            return new int[0];
+        }
+        String[] parts = version.trim().split("\\.");
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            out[i] = Integer.parseInt(parts[i]);
+        }
+        return out;
     }
 
     /**

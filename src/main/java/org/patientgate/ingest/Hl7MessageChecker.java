@@ -62,19 +62,24 @@ public final class Hl7MessageChecker {
     /** Every problem found, most severe first; empty when the message is accepted. */
     public List<Hl7Error> check(Hl7Envelope m) {
         List<Hl7Error> errors = new ArrayList<>();
-        m.charsetError()
-                .ifPresent(reason -> errors.add(Hl7Error.of(
-                        m.msh(18).isBlank() ? Hl7ErrorCode.DATA_TYPE_ERROR : Hl7ErrorCode.TABLE_VALUE_NOT_FOUND,
-                        "MSH",
-                        1,
-                        18,
-                        reason)));
+        m.charsetError().ifPresent(reason -> errors.add(Hl7Error.of(charsetErrorCode(m), "MSH", 1, 18, reason)));
         checkHeader(m, errors);
         if (errors.stream().anyMatch(e -> e.code().reject())) {
             return sorted(errors);
         }
         checkSegments(m, errors);
         return sorted(errors);
+    }
+
+    /**
+     * 103 only when MSH-18 names a set outside table 0211; bytes that are not valid in a known (declared
+     * or default) charset are a data type error, since the table value itself was found.
+     */
+    private static Hl7ErrorCode charsetErrorCode(Hl7Envelope m) {
+        String declared = m.msh(18, 1).trim();
+        return !declared.isEmpty() && Hl7Charsets.forHl7Name(declared).isEmpty()
+                ? Hl7ErrorCode.TABLE_VALUE_NOT_FOUND
+                : Hl7ErrorCode.DATA_TYPE_ERROR;
     }
 
     private void checkHeader(Hl7Envelope m, List<Hl7Error> errors) {
@@ -156,6 +161,9 @@ public final class Hl7MessageChecker {
         char fs = m.delimiters().field();
         Map<String, Integer> seen = new java.util.HashMap<>();
         boolean inObservationGroup = false;
+        boolean inPatientGroup = false;
+        // v2.7 added PATIENT_OBSERVATION (OBX after PID, before PV1 and OBR) to ORU_R01's PATIENT group.
+        boolean patientObservations = !Hl7Envelope.versionBefore(m.version(), "2.7");
         String code = m.messageCode();
         for (int i = 0; i < segments.size(); i++) {
             String segment = segments.get(i);
@@ -179,14 +187,20 @@ public final class Hl7MessageChecker {
                         "a second MSH segment: batches are not accepted on a message listener"));
             }
             if ("ORU".equals(code)) {
+                if (id.equals("PID")) {
+                    inPatientGroup = true;
+                } else if (id.equals("PV1") || id.equals("ORC")) {
+                    inPatientGroup = false;
+                }
                 if (id.equals("OBR")) {
                     inObservationGroup = true;
+                    inPatientGroup = false;
                     if (!seen.containsKey("PID")) {
                         errors.add(Hl7Error.of(
                                 Hl7ErrorCode.SEGMENT_SEQUENCE_ERROR, "OBR", sequence, 0, "OBR comes before PID"));
                     }
                 } else if (id.equals("OBX")) {
-                    if (!inObservationGroup) {
+                    if (!inObservationGroup && !(patientObservations && inPatientGroup)) {
                         errors.add(Hl7Error.of(
                                 Hl7ErrorCode.SEGMENT_SEQUENCE_ERROR, "OBX", sequence, 0, "OBX comes before any OBR"));
                     }
@@ -206,16 +220,27 @@ public final class Hl7MessageChecker {
         }
         if (seen.containsKey("PID")) {
             String pid = segments.stream()
-                    .filter(s -> s.startsWith("PID"))
+                    .filter(s -> s.equals("PID") || s.startsWith("PID" + fs))
                     .findFirst()
                     .orElse("");
             List<String> fields = Hl7Envelope.splitFields(pid, fs);
             String pid3 = fields.size() > 3 ? fields.get(3) : "";
-            if (pid3.isBlank()) {
+            if (!hasIdentifier(pid3, m.delimiters())) {
                 errors.add(Hl7Error.of(
                         Hl7ErrorCode.REQUIRED_FIELD_MISSING, "PID", 1, 3, "PID-3 patient identifier list is empty"));
             }
         }
+    }
+
+    /** True when some repetition of a CX list has CX.1 (the id number) valued. */
+    private static boolean hasIdentifier(String cxList, Hl7Delimiters d) {
+        for (String repetition : Hl7Envelope.splitFields(cxList, d.repetition())) {
+            String id = Hl7Envelope.splitFields(repetition, d.component()).get(0);
+            if (!id.isBlank()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void checkObservation(

@@ -1,0 +1,72 @@
+package org.patientgate.support;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Base of integration tests that run the whole hub in-process with its real parts: the embedded
+ * PostgreSQL and Artemis (under a fresh data directory), the routes from the project's {@code
+ * routes/} folder, the MLLP listener on a free port, and the HTTP server on a random port. All
+ * subclasses share one running hub (Spring caches the context). The listener here takes processing
+ * ids P and T only, so that a valid but unaccepted one (D) can be tested.
+ */
+@AutoConfigureObservability
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+public abstract class HubIntegrationTest {
+
+    public static final String API_TOKEN = "it-api-token-" + Long.toHexString(System.nanoTime());
+    public static final String FHIR_TOKEN = "it-fhir-token-" + Long.toHexString(System.nanoTime());
+    protected static final int MLLP_PORT = freePort();
+    protected static final int MAX_MESSAGE_BYTES = 65_536;
+    protected static final int MAX_FRAME_BYTES = 131_072;
+    private static final Path DATA_DIR = dataDir();
+
+    @LocalServerPort
+    protected int httpPort;
+
+    @DynamicPropertySource
+    static void hubProperties(DynamicPropertyRegistry registry) {
+        registry.add("hub.data-dir", DATA_DIR::toString);
+        registry.add("hub.mllp.port", () -> MLLP_PORT);
+        registry.add("hub.mllp.host", () -> "127.0.0.1");
+        registry.add("hub.mllp.max-message-bytes", () -> MAX_MESSAGE_BYTES);
+        registry.add("hub.mllp.max-frame-bytes", () -> MAX_FRAME_BYTES);
+        registry.add("hub.mllp.processing-ids", () -> "P,T");
+        registry.add("hub.api.token", () -> API_TOKEN);
+        registry.add("hub.fhir.token", () -> FHIR_TOKEN);
+    }
+
+    protected String baseUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    protected MllpTestClient mllp() throws IOException {
+        return new MllpTestClient("127.0.0.1", MLLP_PORT);
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path dataDir() {
+        try {
+            Path base = Path.of("target", "it-data");
+            Files.createDirectories(base);
+            return Files.createTempDirectory(base.toAbsolutePath(), "hub-");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
