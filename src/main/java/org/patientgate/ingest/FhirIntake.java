@@ -25,6 +25,7 @@ import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerVali
 import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+import org.hl7.fhir.instance.model.api.IBaseOperationOutcome;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Resource;
@@ -53,17 +54,17 @@ public class FhirIntake {
 
     /** A resource the validator found errors in; {@code outcome} is the OperationOutcome to return. */
     public static final class InvalidResourceException extends Exception {
-        private final transient org.hl7.fhir.instance.model.api.IBaseOperationOutcome outcome;
+        private final transient IBaseOperationOutcome outcome;
         private final UUID deadLetterId;
 
         InvalidResourceException(
-                String message, org.hl7.fhir.instance.model.api.IBaseOperationOutcome outcome, UUID deadLetterId) {
+                String message, IBaseOperationOutcome outcome, UUID deadLetterId) {
             super(message);
             this.outcome = outcome;
             this.deadLetterId = deadLetterId;
         }
 
-        public org.hl7.fhir.instance.model.api.IBaseOperationOutcome outcome() {
+        public IBaseOperationOutcome outcome() {
             return outcome;
         }
 
@@ -92,6 +93,11 @@ public class FhirIntake {
         FhirInstanceValidator instanceValidator = new FhirInstanceValidator(support);
         instanceValidator.setAnyExtensionsAllowed(true);
         this.validator = fhir.newValidator().registerValidatorModule(instanceValidator);
+        // The first validation loads the R4 definitions (seconds); do it now, off the request path.
+        Thread warmUp = new Thread(
+                () -> validator.validateWithResult(new org.hl7.fhir.r4.model.Patient()), "fhir-validator-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
     }
 
     /** Error and fatal messages of the R4 validator for a resource; empty when it is valid. */
@@ -121,12 +127,17 @@ public class FhirIntake {
             }
         }
         InboundMessage message = toMessage(resource, raw, source, channel, sender);
+        if (!errors.isEmpty() && source == InboundMessage.Source.FHIR_POLL && alreadyDeadLettered(message)) {
+            // A poll sees the same invalid version again (its cursor is inclusive): keep it once.
+            throw new InvalidResourceException(
+                    "already in the dead-letter store", (IBaseOperationOutcome) result.toOperationOutcome(), null);
+        }
         if (!errors.isEmpty()) {
             String reason = errors.size() + " validation error(s); first: " + errors.get(0);
             refuse(message, "validation", reason);
             throw new InvalidResourceException(
                     reason,
-                    (org.hl7.fhir.instance.model.api.IBaseOperationOutcome) result.toOperationOutcome(),
+                    (IBaseOperationOutcome) result.toOperationOutcome(),
                     message.id());
         }
         try {
@@ -193,6 +204,11 @@ public class FhirIntake {
                 .asReplayOf(deadLetter.id(), clock.instant());
         store.accept(fresh).get(properties.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         return List.of();
+    }
+
+    private boolean alreadyDeadLettered(InboundMessage message) {
+        return store.search(message.senderApplication(), message.controlId(), MessageStatus.DEAD_LETTER, 1, 0).stream()
+                .anyMatch(r -> r.source() == message.source());
     }
 
     private void refuse(InboundMessage message, String stage, String reason) throws StoreUnavailableException {

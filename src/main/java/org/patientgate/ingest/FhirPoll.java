@@ -66,7 +66,9 @@ public class FhirPoll {
                         report, raw, InboundMessage.Source.FHIR_POLL, properties.channel(), properties.channel());
                 stored++;
             } catch (FhirIntake.InvalidResourceException e) {
-                refused++;
+                if (e.deadLetterId() != null) {
+                    refused++; // a version refused on an earlier poll is not counted again
+                }
             }
             if (report.getMeta().hasLastUpdated()) {
                 Instant updated = report.getMeta().getLastUpdated().toInstant();
