@@ -1,6 +1,5 @@
 package org.patientgate.config;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
@@ -13,7 +12,8 @@ import org.springframework.core.env.MapPropertySource;
  * operator points the hub at external servers.
  *
  * <p>Artemis runs embedded, persistent, with its journal in {@code <data-dir>/artemis}, unless
- * {@code spring.artemis.broker-url} is set; then the hub connects to that broker and starts none.
+ * {@code spring.artemis.broker-url} is set (on the command line, in the environment or in an
+ * application.yaml); then the hub connects to that broker and starts none.
  * (The embedded PostgreSQL follows the same rule with {@code spring.datasource.url}, see {@link
  * EmbeddedPostgresConfiguration}.) The routes are loaded from {@code hub.routes-dir}. Values set
  * explicitly anywhere else win over these, which are added last.
@@ -24,26 +24,19 @@ public class HubEnvironmentPostProcessor implements EnvironmentPostProcessor {
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-        Path dataDir = Path.of(environment.getProperty("hub.data-dir", "./data"))
-                .toAbsolutePath()
-                .normalize();
-        Path routesDir = Path.of(environment.getProperty("hub.routes-dir", "./routes"))
-                .toAbsolutePath()
-                .normalize();
         Map<String, Object> derived = new LinkedHashMap<>();
         String brokerUrl = environment.getProperty("spring.artemis.broker-url", "");
         if (brokerUrl.isBlank()) {
             derived.put("spring.artemis.mode", "embedded");
             derived.put("spring.artemis.embedded.enabled", "true");
             derived.put("spring.artemis.embedded.persistent", "true");
-            derived.put(
-                    "spring.artemis.embedded.data-directory",
-                    dataDir.resolve("artemis").toString());
+            // A placeholder, resolved when bound, so a data directory set late (tests) is honoured.
+            derived.put("spring.artemis.embedded.data-directory", "${hub.data-dir:./data}/artemis");
         } else {
             derived.put("spring.artemis.mode", "native");
             derived.put("spring.artemis.embedded.enabled", "false");
         }
-        derived.put("camel.main.routes-include-pattern", "file:" + routesDir + "/**/*.camel.yaml");
+        derived.put("camel.main.routes-include-pattern", "file:${hub.routes-dir:./routes}/**/*.camel.yaml");
         environment.getPropertySources().addLast(new MapPropertySource(SOURCE_NAME, derived));
     }
 }

@@ -57,8 +57,7 @@ public class FhirIntake {
         private final transient IBaseOperationOutcome outcome;
         private final UUID deadLetterId;
 
-        InvalidResourceException(
-                String message, IBaseOperationOutcome outcome, UUID deadLetterId) {
+        InvalidResourceException(String message, IBaseOperationOutcome outcome, UUID deadLetterId) {
             super(message);
             this.outcome = outcome;
             this.deadLetterId = deadLetterId;
@@ -136,9 +135,7 @@ public class FhirIntake {
             String reason = errors.size() + " validation error(s); first: " + errors.get(0);
             refuse(message, "validation", reason);
             throw new InvalidResourceException(
-                    reason,
-                    (IBaseOperationOutcome) result.toOperationOutcome(),
-                    message.id());
+                    reason, (IBaseOperationOutcome) result.toOperationOutcome(), message.id());
         }
         try {
             StoreOutcome outcome =

@@ -99,11 +99,7 @@ class IngestConfiguration {
     @Bean
     FhirPoll fhirPoll(FhirIntake intake, FhirContext fhir, DataSource dataSource, FhirIngestProperties properties) {
         return new FhirPoll(
-                intake,
-                fhir,
-                new org.patientgate.ingest.jdbc.JdbcPollCursor(
-                        new org.springframework.jdbc.core.JdbcTemplate(dataSource)),
-                properties.poll());
+                intake, fhir, new org.patientgate.ingest.jdbc.JdbcPollCursor(dataSource), properties.poll());
     }
 
     @Bean

@@ -88,14 +88,16 @@ class FhirPollIT {
             return;
         }
         for (int i = 0; i < 130; i++) {
-            EMR_REPORTS.add(report("r" + i, Instant.parse("2026-11-01T00:00:00Z").plusSeconds(i)));
+            EMR_REPORTS.add(
+                    report("r" + i, Instant.parse("2026-11-01T00:00:00Z").plusSeconds(i)));
         }
         DiagnosticReport invalid = report("bad", Instant.parse("2026-11-01T00:10:00Z"));
         invalid.setStatus(null); // status is required
         EMR_REPORTS.add(invalid);
         RestfulServer server = new RestfulServer(FhirContext.forR4Cached());
         server.setResourceProviders(new EmrReports());
-        server.setPagingProvider(new FifoMemoryPagingProvider(10).setDefaultPageSize(50).setMaximumPageSize(100));
+        server.setPagingProvider(
+                new FifoMemoryPagingProvider(10).setDefaultPageSize(50).setMaximumPageSize(100));
         emr = new Tomcat();
         emr.setBaseDir(Files.createTempDirectory("emr-tomcat").toString());
         emr.setPort(0);

@@ -19,8 +19,7 @@ class SampleMessagesCheckTest {
 
     @Test
     void everySamplePassesWhenItsTypeIsAccepted_butTheThreeMalformedOnes() throws Exception {
-        List<SampleMessagesIT.SampleExpectations.Expectation> expectations =
-                SampleMessagesIT.SampleExpectations.load();
+        List<SampleMessagesIT.SampleExpectations.Expectation> expectations = SampleMessagesIT.SampleExpectations.load();
         Set<String> allTypes = new HashSet<>();
         for (var e : expectations) {
             Hl7Envelope envelope =

@@ -22,8 +22,7 @@ import org.patientgate.support.MllpTestClient;
 class SampleMessagesIT extends HubIntegrationTest {
 
     static Stream<Arguments> samples() throws IOException {
-        return SampleExpectations.load().stream()
-                .map(e -> Arguments.of(e.file(), e.msa1(), e.errCode(), e.why()));
+        return SampleExpectations.load().stream().map(e -> Arguments.of(e.file(), e.msa1(), e.errCode(), e.why()));
     }
 
     @ParameterizedTest(name = "{0} -> {1} {2}")

@@ -12,8 +12,8 @@ public final class JdbcPollCursor implements PollCursor {
 
     private final JdbcTemplate jdbc;
 
-    public JdbcPollCursor(JdbcTemplate jdbc) {
-        this.jdbc = jdbc;
+    public JdbcPollCursor(javax.sql.DataSource dataSource) {
+        this.jdbc = new JdbcTemplate(dataSource);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.patientgate.config;
+package org.patientgate.web;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
