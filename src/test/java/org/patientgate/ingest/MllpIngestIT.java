@@ -353,6 +353,48 @@ class MllpIngestIT extends HubIntegrationTest {
     }
 
     @Test
+    void closesAnIdleConnection_afterTheIdleTimeout() throws Exception {
+        try (MllpTestClient client = mllp()) {
+            String ack = client.sendText(oru("2.5.1", id("IDLE")), StandardCharsets.ISO_8859_1)
+                    .orElseThrow();
+            assertThat(field(ack, "MSA", 1)).isEqualTo("AA");
+            long started = System.nanoTime();
+            await().atMost(Duration.ofMillis(IDLE_TIMEOUT_MS * 4L)).until(client::closedByPeer);
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .isGreaterThan(Duration.ofMillis(IDLE_TIMEOUT_MS / 2));
+        }
+    }
+
+    @Test
+    void dropsAFrameThatStopsHalfway_withoutAcknowledgingIt_andKeepsServing() throws Exception {
+        String controlId = id("HALF");
+        try (MllpTestClient client = mllp()) {
+            byte[] whole = oru("2.5.1", controlId).getBytes(StandardCharsets.ISO_8859_1);
+            byte[] half = new byte[whole.length / 2 + 1];
+            half[0] = 0x0B;
+            System.arraycopy(whole, 0, half, 1, half.length - 1);
+            client.writeRaw(half);
+            // No end of frame arrives: after the read timeout the hub closes the connection or answers
+            // AR; it never acknowledges the incomplete message as accepted.
+            Optional<byte[]> answer = client.readFrame();
+            answer.ifPresent(a -> assertThat(field(new String(a, StandardCharsets.ISO_8859_1), "MSA", 1))
+                    .isNotEqualTo("AA"));
+        }
+        JsonNode stored = api().messageByControlId(controlId);
+        assertThat(stored == null || !stored.get("accepted").asBoolean())
+                .as("an incomplete frame is never accepted")
+                .isTrue();
+        try (MllpTestClient client = mllp()) {
+            assertThat(field(
+                            client.sendText(oru("2.5.1", controlId), StandardCharsets.ISO_8859_1)
+                                    .orElseThrow(),
+                            "MSA",
+                            1))
+                    .isEqualTo("AA");
+        }
+    }
+
+    @Test
     void closesTheConnectionOnGarbageWithoutMsh_andKeepsTheFrame() throws Exception {
         long before = deadLetterCount();
         try (MllpTestClient client = mllp()) {

@@ -27,6 +27,8 @@ public abstract class HubIntegrationTest {
     protected static final int MLLP_PORT = freePort();
     protected static final int MAX_MESSAGE_BYTES = 65_536;
     protected static final int MAX_FRAME_BYTES = 131_072;
+    protected static final int READ_TIMEOUT_MS = 1_000;
+    protected static final int IDLE_TIMEOUT_MS = 5_000;
     private static final Path DATA_DIR = dataDir();
 
     @LocalServerPort
@@ -40,6 +42,8 @@ public abstract class HubIntegrationTest {
         registry.add("hub.mllp.max-message-bytes", () -> MAX_MESSAGE_BYTES);
         registry.add("hub.mllp.max-frame-bytes", () -> MAX_FRAME_BYTES);
         registry.add("hub.mllp.processing-ids", () -> "P,T");
+        registry.add("hub.mllp.read-timeout-ms", () -> READ_TIMEOUT_MS);
+        registry.add("hub.mllp.idle-timeout-ms", () -> IDLE_TIMEOUT_MS);
         registry.add("hub.api.token", () -> API_TOKEN);
         registry.add("hub.fhir.token", () -> FHIR_TOKEN);
     }
