@@ -101,7 +101,10 @@ public class FhirIntake {
 
     /** Error and fatal messages of the R4 validator for a resource; empty when it is valid. */
     public List<String> validate(IBaseResource resource) {
-        ValidationResult result = validator.validateWithResult(resource);
+        return errors(validator.validateWithResult(resource));
+    }
+
+    private static List<String> errors(ValidationResult result) {
         List<String> errors = new ArrayList<>();
         for (SingleValidationMessage m : result.getMessages()) {
             if (m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL) {
@@ -119,12 +122,7 @@ public class FhirIntake {
             IBaseResource resource, byte[] raw, InboundMessage.Source source, String channel, String sender)
             throws InvalidResourceException, StoreUnavailableException {
         ValidationResult result = validator.validateWithResult(resource);
-        List<String> errors = new ArrayList<>();
-        for (SingleValidationMessage m : result.getMessages()) {
-            if (m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL) {
-                errors.add(m.getLocationString() + ": " + m.getMessage());
-            }
-        }
+        List<String> errors = errors(result);
         InboundMessage message = toMessage(resource, raw, source, channel, sender);
         if (!errors.isEmpty() && source == InboundMessage.Source.FHIR_POLL && alreadyDeadLettered(message)) {
             // A poll sees the same invalid version again (its cursor is inclusive): keep it once.
@@ -154,20 +152,8 @@ public class FhirIntake {
      * store, with the HTTP status given as its code.
      */
     public UUID refuseRaw(byte[] raw, String channel, String sender, String code, String reason) {
-        InboundMessage message = new InboundMessage(
-                UUID.randomUUID(),
-                InboundMessage.Source.FHIR_REST,
-                channel,
-                sender,
-                "",
-                "refused-" + UUID.randomUUID(),
-                "",
-                "R4",
-                "UTF-8",
-                CONTENT_TYPE,
-                raw,
-                clock.instant(),
-                null);
+        InboundMessage message =
+                fhirMessage(InboundMessage.Source.FHIR_REST, channel, sender, "refused-" + UUID.randomUUID(), "", raw);
         try {
             store.refuse(message, "intake", code, reason)
                     .get(properties.storeTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -230,13 +216,18 @@ public class FhirIntake {
         if (resource instanceof Bundle bundle && bundle.getType() != null) {
             type = type + "/" + bundle.getType().toCode();
         }
+        return fhirMessage(source, channel, sender, identity(resource, raw), type, raw);
+    }
+
+    private InboundMessage fhirMessage(
+            InboundMessage.Source source, String channel, String sender, String identity, String type, byte[] raw) {
         return new InboundMessage(
                 UUID.randomUUID(),
                 source,
                 channel,
                 sender,
                 "",
-                identity(resource, raw),
+                identity,
                 type,
                 "R4",
                 "UTF-8",

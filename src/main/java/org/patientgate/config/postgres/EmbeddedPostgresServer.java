@@ -5,18 +5,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +65,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     public synchronized void start() throws IOException, InterruptedException {
         Files.createDirectories(home);
         extractBinaries();
-        password = readOrCreatePassword();
+        password = org.patientgate.config.SecretFiles.readOrGenerate(passwordFile);
         if (!Files.exists(dataDirectory.resolve("PG_VERSION"))) {
             initCluster();
         }
@@ -185,24 +179,6 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         } catch (java.sql.SQLException e) {
             throw new IOException("could not prepare database " + DATABASE + ": " + e.getSQLState(), e);
         }
-    }
-
-    private String readOrCreatePassword() throws IOException {
-        if (Files.exists(passwordFile)) {
-            return Files.readString(passwordFile, StandardCharsets.UTF_8).trim();
-        }
-        byte[] random = new byte[24];
-        new SecureRandom().nextBytes(random);
-        String generated = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        Path tmp = home.resolve("superuser-password.tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(
-                tmp,
-                PosixFilePermissions.asFileAttribute(
-                        Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)));
-        Files.writeString(tmp, generated, StandardCharsets.UTF_8);
-        Files.move(tmp, passwordFile, StandardCopyOption.ATOMIC_MOVE);
-        return generated;
     }
 
     private void extractBinaries() throws IOException {

@@ -326,11 +326,29 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
 
     @Override
     public boolean markProcessed(UUID id) {
-        return update(
-                        "UPDATE inbound_message SET status = 'PROCESSED', processed_at = now() WHERE id = ?"
-                                + " AND status IN ('RECEIVED', 'QUEUED')",
-                        ps -> ps.setObject(1, id))
-                == 1;
+        // Asynchronous commit: a mark lost in a crash leaves the row QUEUED, so the message is handed
+        // on again after hub.store.requeue-after and processed then (the mark and any effects of the
+        // same transaction are lost together). Nothing acknowledged depends on this commit's flush.
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement();
+                    PreparedStatement ps = c.prepareStatement(
+                            "UPDATE inbound_message SET status = 'PROCESSED', processed_at = now() WHERE id = ?"
+                                    + " AND status IN ('RECEIVED', 'QUEUED')")) {
+                st.execute("SET LOCAL synchronous_commit = off");
+                ps.setObject(1, id);
+                int updated = ps.executeUpdate();
+                c.commit();
+                return updated == 1;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("message store update failed: " + e.getSQLState(), e);
+        }
     }
 
     @Override
