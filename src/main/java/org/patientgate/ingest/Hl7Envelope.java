@@ -323,11 +323,14 @@ public final class Hl7Envelope {
         return false;
     }
 
+    private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("\\d{1,4}(\\.\\d{1,4})*");
+    private static final java.util.regex.Pattern DOT = java.util.regex.Pattern.compile("\\.");
+
     private static int[] versionNumbers(String version) {
-        if (version == null || !version.trim().matches("\\d{1,4}(\\.\\d{1,4})*")) {
+        if (version == null || !VERSION.matcher(version.trim()).matches()) {
             return new int[0];
         }
-        String[] parts = version.trim().split("\\.");
+        String[] parts = DOT.split(version.trim());
         int[] out = new int[parts.length];
         for (int i = 0; i < parts.length; i++) {
             out[i] = Integer.parseInt(parts[i]);

@@ -249,7 +249,7 @@ public final class Hl7MessageChecker {
         String valueType = fields.size() > 2 ? fields.get(2).trim() : "";
         String value = fields.size() > 5 ? fields.get(5).trim() : "";
         if (valueType.equals("NM") && !value.isEmpty()) {
-            for (String repetition : value.split(java.util.regex.Pattern.quote(String.valueOf(d.repetition())))) {
+            for (String repetition : Hl7Envelope.splitFields(value, d.repetition())) {
                 if (!repetition.isEmpty() && !NUMERIC.matcher(repetition.trim()).matches()) {
                     errors.add(Hl7Error.of(
                             Hl7ErrorCode.DATA_TYPE_ERROR, "OBX", sequence, 5, "OBX-5 is not a number but OBX-2 is NM"));

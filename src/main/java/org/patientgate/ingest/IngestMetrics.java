@@ -59,12 +59,31 @@ public final class IngestMetrics {
                 .increment();
     }
 
-    /** Tag values come from message headers: cap them so a hostile sender cannot explode cardinality. */
-    private static String tag(String value) {
+    /** Most distinct header values kept as tag values; later ones are counted as "other". */
+    static final int MAX_TAG_VALUES = 500;
+
+    private static final java.util.regex.Pattern UNSAFE = java.util.regex.Pattern.compile("[^A-Za-z0-9._^-]");
+    private final java.util.concurrent.ConcurrentHashMap<String, String> tagValues =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Tag values come from message headers: cleaned, cut to 40 characters, and capped in number, so
+     * a misconfigured or hostile sender cannot explode the metrics' cardinality.
+     */
+    private String tag(String value) {
         if (value == null || value.isEmpty()) {
             return "none";
         }
-        String v = value.replaceAll("[^A-Za-z0-9._^-]", "_");
-        return v.length() > 40 ? v.substring(0, 40) : v;
+        String known = tagValues.get(value);
+        if (known != null) {
+            return known;
+        }
+        if (tagValues.size() >= MAX_TAG_VALUES) {
+            return "other";
+        }
+        String v = UNSAFE.matcher(value).replaceAll("_");
+        String cleaned = v.length() > 40 ? v.substring(0, 40) : v;
+        tagValues.putIfAbsent(value, cleaned);
+        return cleaned;
     }
 }
