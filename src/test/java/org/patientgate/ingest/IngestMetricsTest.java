@@ -17,16 +17,27 @@ class IngestMetricsTest {
         metrics.received("mllp-a", "LAB", "ORU^R01");
         metrics.acknowledged("mllp-a", "LAB", "ORU^R01", "AA", Duration.ofMillis(3));
 
-        assertThat(registry.get("hub.messages.received").tag("sender", "LAB").tag("type", "ORU^R01").counter().count())
+        assertThat(registry.get("hub.messages.received")
+                        .tag("sender", "LAB")
+                        .tag("type", "ORU^R01")
+                        .counter()
+                        .count())
                 .isEqualTo(2.0);
-        assertThat(registry.get("hub.messages.acknowledged").tag("code", "AA").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("hub.messages.acknowledged")
+                        .tag("code", "AA")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
         assertThat(registry.get("hub.ack.latency").timer().count()).isEqualTo(1);
     }
 
     @Test
     void cleansTagValues_andCapsHowManyDistinctOnesExist() {
         metrics.received("mllp-a", "LAB SYS\\F\\<script>", "ORU^R01");
-        assertThat(registry.get("hub.messages.received").tag("sender", "LAB_SYS_F__script_").counter().count())
+        assertThat(registry.get("hub.messages.received")
+                        .tag("sender", "LAB_SYS_F__script_")
+                        .counter()
+                        .count())
                 .isEqualTo(1.0);
 
         for (int i = 0; i < IngestMetrics.MAX_TAG_VALUES + 100; i++) {
@@ -37,7 +48,10 @@ class IngestMetricsTest {
                 .distinct()
                 .count();
         assertThat(distinctSenders).isLessThanOrEqualTo(IngestMetrics.MAX_TAG_VALUES + 1);
-        assertThat(registry.get("hub.messages.received").tag("sender", "other").counter().count())
+        assertThat(registry.get("hub.messages.received")
+                        .tag("sender", "other")
+                        .counter()
+                        .count())
                 .isGreaterThanOrEqualTo(100.0);
     }
 }
