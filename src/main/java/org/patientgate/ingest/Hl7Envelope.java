@@ -103,6 +103,21 @@ public final class Hl7Envelope {
         }
         String[] headerMsh = splitMsh(firstSegment(headerView), delimiters);
         String msh18 = firstComponent(field(headerMsh, 18), delimiters);
+        boolean shifted = false;
+        if (!utf16 && Hl7Charsets.forHl7Name(msh18).isEmpty() && hasNonAscii(firstSegment(headerView))) {
+            // In a double-byte set (GB 18030, BIG-5, KS X 1001) the second byte of a character in
+            // MSH-3 to MSH-17 can equal a delimiter, which adds fields to this byte-wise reading and
+            // pushes MSH-18 to the right. Take the first table 0211 name found there, and check it
+            // against the properly decoded header below.
+            for (int i = 19; i < headerMsh.length; i++) {
+                String candidate = firstComponent(headerMsh[i], delimiters);
+                if (Hl7Charsets.forHl7Name(candidate).isPresent()) {
+                    msh18 = candidate;
+                    shifted = true;
+                    break;
+                }
+            }
+        }
 
         Charset charset = listenerDefault;
         boolean declared = false;
@@ -132,6 +147,12 @@ public final class Hl7Envelope {
                         .decode(ByteBuffer.wrap(bytes, offset, bytes.length - offset))
                         .toString();
                 text = stripLeadingWhitespace(text);
+                if (shifted
+                        && !msh18.equalsIgnoreCase(
+                                firstComponent(field(splitMsh(firstSegment(text), delimiters), 18), delimiters))) {
+                    text = headerView;
+                    charsetError = "MSH-18 could not be found: the header does not decode consistently";
+                }
             } catch (CharacterCodingException e) {
                 text = headerView;
                 charsetError = "message bytes are not valid " + charset.name()
@@ -159,6 +180,15 @@ public final class Hl7Envelope {
             i++;
         }
         return i == 0 ? s : s.substring(i);
+    }
+
+    private static boolean hasNonAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0x7F) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String firstSegment(String text) {
