@@ -20,6 +20,7 @@ import org.patientgate.support.Hl7Messages;
 import org.patientgate.support.HubIntegrationTest;
 import org.patientgate.support.MllpTestClient;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -31,6 +32,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "spring.artemis.broker-url=" + ExternalPartsIT.BROKER_URL)
+@DirtiesContext // its stand-in servers stop after the class; so does this hub
 class ExternalPartsIT {
 
     /** The stand-in external broker, reached through an in-VM acceptor (a URL known before start). */

@@ -32,6 +32,7 @@ import org.patientgate.support.HubIntegrationTest;
 import org.patientgate.support.OperationsApi;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -41,6 +42,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * invalid ones dead-lettered, and reports added later picked up by the next poll.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@DirtiesContext // its stand-in servers stop after the class; so does this hub
 class FhirPollIT {
 
     private static final String TOKEN = "poll-it-" + Long.toHexString(System.nanoTime());
