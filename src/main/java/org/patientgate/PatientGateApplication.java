@@ -1,5 +1,7 @@
 package org.patientgate;
 
+import java.util.Arrays;
+import org.patientgate.normalize.cli.ConvertCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -8,12 +10,18 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
  * Entry point of the PatientGate hub: HL7 v2 (MLLP) and FHIR R4 ingestion in front of the
  * normalization, protection, escrow and ledger capabilities. Run with {@code java -jar
  * target/patientgate.jar}; every part it needs starts embedded unless configured as external.
+ * {@code java -jar target/patientgate.jar convert ...} runs the mapping converter instead ({@link
+ * ConvertCommand}), without the hub.
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class PatientGateApplication {
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("convert")) {
+            // the mapping developer's converter: plain Java, no Spring context, no embedded servers
+            System.exit(ConvertCommand.standalone(Arrays.copyOfRange(args, 1, args.length)));
+        }
         SpringApplication.run(PatientGateApplication.class, args);
     }
 }

@@ -1,6 +1,7 @@
 package org.patientgate.config;
 
 import java.time.Duration;
+import org.apache.activemq.artemis.core.settings.impl.AddressFullMessagePolicy;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -34,7 +35,10 @@ class ArtemisTuning {
                     .setMaxDeliveryAttempts(-1)
                     .setRedeliveryDelay(1000)
                     .setRedeliveryMultiplier(2.0)
-                    .setMaxRedeliveryDelay(60_000);
+                    .setMaxRedeliveryDelay(60_000)
+                    // A backlog pages to disk beyond this, so the broker never holds it in the heap.
+                    .setMaxSizeBytes(16L * 1024 * 1024)
+                    .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE);
             configuration.addAddressSetting("hub.#", hubQueues);
         };
     }

@@ -91,12 +91,6 @@ class IngestConfiguration {
     }
 
     @Bean
-    AcceptedMessageProcessor acceptedMessageProcessor(
-            MessageStore store, HapiContext hapiContext, FhirContext fhirContext, IngestMetrics metrics) {
-        return new AcceptedMessageProcessor(store, hapiContext, fhirContext, metrics);
-    }
-
-    @Bean
     FhirPoll fhirPoll(FhirIntake intake, FhirContext fhir, DataSource dataSource, FhirIngestProperties properties) {
         return new FhirPoll(
                 intake, fhir, new org.patientgate.ingest.jdbc.JdbcPollCursor(dataSource), properties.poll());

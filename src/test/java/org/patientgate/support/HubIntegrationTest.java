@@ -30,6 +30,8 @@ public abstract class HubIntegrationTest {
     protected static final int READ_TIMEOUT_MS = 1_000;
     protected static final int IDLE_TIMEOUT_MS = 5_000;
     private static final Path DATA_DIR = dataDir();
+    /** A copy of the project's mappings folder that tests may edit and reload. */
+    protected static final Path MAPPINGS_DIR = mappingsCopy();
 
     @LocalServerPort
     protected int httpPort;
@@ -37,6 +39,7 @@ public abstract class HubIntegrationTest {
     @DynamicPropertySource
     static void hubProperties(DynamicPropertyRegistry registry) {
         registry.add("hub.data-dir", DATA_DIR::toString);
+        registry.add("hub.mappings-dir", MAPPINGS_DIR::toString);
         registry.add("hub.mllp.port", () -> MLLP_PORT);
         registry.add("hub.mllp.host", () -> "127.0.0.1");
         registry.add("hub.mllp.max-message-bytes", () -> MAX_MESSAGE_BYTES);
@@ -59,6 +62,24 @@ public abstract class HubIntegrationTest {
     public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path mappingsCopy() {
+        Path copy = DATA_DIR.resolveSibling(DATA_DIR.getFileName() + "-mappings");
+        try (java.util.stream.Stream<Path> files = Files.walk(Path.of("mappings"))) {
+            for (Path source : files.toList()) {
+                Path target =
+                        copy.resolve(Path.of("mappings").relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+            }
+            return copy;
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -1,0 +1,16 @@
+package org.patientgate.normalize;
+
+import java.util.Optional;
+import java.util.UUID;
+
+/** Where canonical bundles are kept for the next stage, keyed by the message they were made from. */
+public interface BundleStore {
+
+    /**
+     * Stores (or, after a replay with changed mappings, replaces) the bundle made from a message.
+     * Returns only after the write is durable.
+     */
+    void save(UUID messageId, CanonicalBundle bundle);
+
+    Optional<CanonicalBundle> find(UUID messageId);
+}

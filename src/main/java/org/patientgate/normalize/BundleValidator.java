@@ -1,0 +1,63 @@
+package org.patientgate.normalize;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import ca.uhn.fhir.validation.SingleValidationMessage;
+import ca.uhn.fhir.validation.ValidationResult;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+
+/**
+ * Full validation of a canonical bundle against the FHIR R4 base specification (HAPI's instance
+ * validator with the R4 definitions bundled in the jar: no network). It costs milliseconds per
+ * bundle, so the pipeline samples it while tests and the converter run it on everything.
+ */
+public final class BundleValidator {
+
+    /** One validation finding: severity, location (FHIRPath) and the validator's message. */
+    public record Finding(String severity, String location, String message) {
+        @Override
+        public String toString() {
+            return severity + " " + location + ": " + message;
+        }
+    }
+
+    private final FhirContext fhir;
+    private final FhirValidator validator;
+
+    public BundleValidator(FhirContext fhir) {
+        this.fhir = fhir;
+        ValidationSupportChain support = new ValidationSupportChain(
+                new DefaultProfileValidationSupport(fhir),
+                new CommonCodeSystemsTerminologyService(fhir),
+                new InMemoryTerminologyServerValidationSupport(fhir),
+                new SnapshotGeneratingValidationSupport(fhir));
+        FhirInstanceValidator instanceValidator = new FhirInstanceValidator(support);
+        instanceValidator.setAnyExtensionsAllowed(true);
+        this.validator = fhir.newValidator().registerValidatorModule(instanceValidator);
+    }
+
+    /** Errors (and fatal findings) only; empty means the bundle is valid. */
+    public List<Finding> errors(byte[] bundleJson) {
+        ValidationResult result = validator.validateWithResult(new String(bundleJson, StandardCharsets.UTF_8));
+        List<Finding> errors = new ArrayList<>();
+        for (SingleValidationMessage m : result.getMessages()) {
+            if (m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL) {
+                errors.add(new Finding(m.getSeverity().getCode(), m.getLocationString(), m.getMessage()));
+            }
+        }
+        return errors;
+    }
+
+    public FhirContext context() {
+        return fhir;
+    }
+}

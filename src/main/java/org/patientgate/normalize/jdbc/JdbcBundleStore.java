@@ -1,0 +1,58 @@
+package org.patientgate.normalize.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.patientgate.normalize.BundleStore;
+import org.patientgate.normalize.CanonicalBundle;
+
+/**
+ * Canonical bundles in PostgreSQL ({@code canonical_bundle}), written with synchronous commit: the
+ * bundle is durable before the message is marked processed and handed on.
+ */
+public final class JdbcBundleStore implements BundleStore {
+
+    private final DataSource dataSource;
+
+    public JdbcBundleStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    @Override
+    public void save(UUID messageId, CanonicalBundle bundle) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("INSERT INTO canonical_bundle (message_id, bundle_id,"
+                        + " structure, bundle) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET"
+                        + " bundle_id = excluded.bundle_id, structure = excluded.structure, bundle = excluded.bundle,"
+                        + " normalized_at = now()")) {
+            ps.setObject(1, messageId);
+            ps.setString(2, bundle.bundleId());
+            ps.setString(3, bundle.structure());
+            ps.setBytes(4, bundle.json());
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("bundle store write failed: " + e.getSQLState(), e);
+        }
+    }
+
+    @Override
+    public Optional<CanonicalBundle> find(UUID messageId) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT bundle_id, structure, bundle FROM canonical_bundle WHERE message_id = ?")) {
+            ps.setObject(1, messageId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new CanonicalBundle(rs.getString(1), rs.getString(2), rs.getBytes(3)));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("bundle store read failed: " + e.getSQLState(), e);
+        }
+    }
+}
