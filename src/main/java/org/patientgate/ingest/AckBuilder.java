@@ -53,6 +53,18 @@ public final class AckBuilder {
                 errors.get(0).code().text() + ": " + errors.get(0).text());
     }
 
+    /**
+     * An application acknowledgment (enhanced mode: a message of its own, sent back to the sender's
+     * listener) reporting that processing after the commit failed: MSA-1 is always {@code AE}.
+     */
+    public String applicationError(Hl7Envelope in, List<Hl7Error> errors) {
+        return build(
+                in,
+                "AE",
+                errors,
+                errors.get(0).code().text() + ": " + errors.get(0).text());
+    }
+
     private String build(Hl7Envelope in, String ackCode, List<Hl7Error> errors, String text) {
         Hl7Delimiters d = in.delimiters();
         char f = d.field();

@@ -91,6 +91,12 @@ class IngestConfiguration {
     }
 
     @Bean
+    ApplicationAcks applicationAcks(
+            MllpProperties properties, ApplicationAcks.Transport transport, Clock clock, MeterRegistry registry) {
+        return new ApplicationAcks(properties, transport, clock, registry);
+    }
+
+    @Bean
     FhirPoll fhirPoll(FhirIntake intake, FhirContext fhir, DataSource dataSource, FhirIngestProperties properties) {
         return new FhirPoll(
                 intake, fhir, new org.patientgate.ingest.jdbc.JdbcPollCursor(dataSource), properties.poll());

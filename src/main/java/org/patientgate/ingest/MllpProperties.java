@@ -5,6 +5,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -28,6 +29,9 @@ import org.springframework.validation.annotation.Validated;
  * @param processingIds MSH-11 values taken; others get AR 202
  * @param senders sending applications (MSH-3 namespace id) taken; empty means any
  * @param storeTimeout how long a listener waits for the durable write before answering AR 207
+ * @param applicationAcks where to send HL7 application acknowledgments (enhanced mode, MSH-16 AL or
+ *     ER) when a later stage cannot process a message: sending application (MSH-3) to {@code
+ *     host:port} of that system's MLLP listener; a sender not named gets none
  */
 @Validated
 @ConfigurationProperties("hub.mllp")
@@ -45,9 +49,17 @@ public record MllpProperties(
                 Set<String> acceptedMessages,
         @DefaultValue({"P", "T", "D"}) Set<String> processingIds,
         @DefaultValue({}) List<String> senders,
-        @DefaultValue("10s") Duration storeTimeout) {
+        @DefaultValue("10s") Duration storeTimeout,
+        Map<String, String> applicationAcks) {
 
     public MllpProperties {
+        applicationAcks = applicationAcks == null ? Map.of() : Map.copyOf(applicationAcks);
+        for (Map.Entry<String, String> e : applicationAcks.entrySet()) {
+            if (!e.getValue().matches("[^:\\s]+:[0-9]{1,5}")) {
+                throw new IllegalArgumentException(
+                        "hub.mllp.application-acks." + e.getKey() + " must be host:port of the sender's MLLP listener");
+            }
+        }
         if (maxFrameBytes < maxMessageBytes) {
             throw new IllegalArgumentException("hub.mllp.max-frame-bytes (" + maxFrameBytes
                     + ") must be at least hub.mllp.max-message-bytes (" + maxMessageBytes + ")");

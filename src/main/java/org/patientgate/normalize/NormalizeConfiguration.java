@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import javax.sql.DataSource;
+import org.patientgate.ingest.ApplicationAcks;
 import org.patientgate.ingest.MessageStore;
 import org.patientgate.normalize.jdbc.JdbcBundleStore;
 import org.patientgate.normalize.mapping.InvalidMappingsException;
@@ -60,8 +61,15 @@ class NormalizeConfiguration {
             Normalizer normalizer,
             ObjectProvider<BundleValidator> validator,
             NormalizeProperties properties,
+            ApplicationAcks applicationAcks,
             MeterRegistry registry) {
         return new NormalizeStage(
-                messages, bundles, normalizer, validator::getObject, properties.validateSampleRate(), registry);
+                messages,
+                bundles,
+                normalizer,
+                validator::getObject,
+                properties.validateSampleRate(),
+                applicationAcks,
+                registry);
     }
 }

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import org.patientgate.ingest.ApplicationAcks;
 import org.patientgate.ingest.InboundMessage;
 import org.patientgate.ingest.MessageStore;
 import org.slf4j.Logger;
@@ -34,6 +35,7 @@ public class NormalizeStage {
     private final double validateSampleRate;
     private final MeterRegistry registry;
     private final Timer duration;
+    private final ApplicationAcks applicationAcks;
     private final Counter sampled;
     private final Counter sampledInvalid;
     private final ConcurrentHashMap<String, Counter> outcomes = new ConcurrentHashMap<>();
@@ -44,7 +46,9 @@ public class NormalizeStage {
             Normalizer normalizer,
             java.util.function.Supplier<BundleValidator> validator,
             double validateSampleRate,
+            ApplicationAcks applicationAcks,
             MeterRegistry registry) {
+        this.applicationAcks = applicationAcks;
         this.messages = messages;
         this.bundles = bundles;
         this.normalizer = normalizer;
@@ -84,6 +88,7 @@ public class NormalizeStage {
             messages.markFailed(id, "normalize", "unmappable", e.getMessage());
             count("unmappable", message.messageType());
             log.info("Message {} could not be normalized: {}", id, e.getMessage());
+            applicationAcks.reportError(message, e.code(), e.getMessage());
             return null;
         }
         duration.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);

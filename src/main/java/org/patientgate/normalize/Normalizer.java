@@ -79,7 +79,8 @@ public final class Normalizer {
             envelope = Hl7Envelope.decode(message, fallback);
         } catch (Hl7Envelope.UnreadableMessageException e) {
             throw new UnmappableMessageException(
-                    "not a readable HL7 v2 message: " + e.error().describe());
+                    "not a readable HL7 v2 message: " + e.error().describe(),
+                    e.error().code());
         }
         V2Mapper.Result result = mapper.map(V2Message.of(envelope), current.get());
         java.util.List<String> problems = BundleCheck.problems(result.bundle());

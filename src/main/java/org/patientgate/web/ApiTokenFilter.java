@@ -30,14 +30,19 @@ class ApiTokenFilter extends OncePerRequestFilter {
         return !(path.equals("/api") || path.startsWith("/api/"));
     }
 
-    @Override
-    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
-            throws ServletException, IOException {
+    /** Whether the request carries the operations token; also used by {@link ConvertEndpoint}. */
+    boolean authorizes(HttpServletRequest request) {
         String header = request.getHeader("Authorization");
         byte[] presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? header.substring(7).trim().getBytes(StandardCharsets.UTF_8)
                 : new byte[0];
-        if (!MessageDigest.isEqual(presented, token)) {
+        return MessageDigest.isEqual(presented, token);
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (!authorizes(request)) {
             response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
             response.setHeader("WWW-Authenticate", "Bearer realm=\"patientgate-operations\"");
             response.setContentType("application/problem+json");

@@ -1,10 +1,15 @@
 package org.patientgate.normalize;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -160,5 +165,92 @@ class NormalizePipelineIT extends HubIntegrationTest {
             Files.writeString(obx, original);
             assertThat(api().post("/api/mappings/reload").status()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void enhancedModeSenderGetsAnApplicationErrorAcknowledgmentAtItsOwnListener() throws Exception {
+        String controlId = "APPACK-" + System.nanoTime();
+        // Enhanced mode: MSH-15 AL (commit ACK), MSH-16 ER (application ACK on errors only).
+        String message = "MSH|^~\\&|APPACKSYS|GENHOSP|PATIENTGATE|HUB|20261123101500+0100||ORU^R01^ORU_R01|"
+                + controlId + "|P|2.5.1|||AL|ER\r"
+                + Hl7Messages.pid("MRN" + controlId, "DOE^JANE")
+                + "OBR|1|ORD1|FIL1|24331-1^Lipid panel^LN|||20261123090000" + "|".repeat(18) + "Q\r"
+                + Hl7Messages.obx("NM", "937.25", "F");
+        try (ServerSocket senderListener = new ServerSocket()) {
+            senderListener.bind(new InetSocketAddress("127.0.0.1", APPLICATION_ACK_PORT));
+            senderListener.setSoTimeout(30_000);
+            assertThat(send(message)).as("the commit acknowledgment").isEqualTo("CA");
+            String applicationAck;
+            try (Socket connection = senderListener.accept()) {
+                connection.setSoTimeout(10_000);
+                applicationAck = readFrame(connection.getInputStream());
+                // Answer as a sending system would: commit-accept the acknowledgment.
+                connection
+                        .getOutputStream()
+                        .write(("\u000bMSH|^~\\&|APPACKSYS|GENHOSP|PATIENTGATE|HUB|20261123101600||ACK|R1|P|2.5.1\r"
+                                        + "MSA|CA|" + field(applicationAck, "MSH", 10) + "\r\u001c\r")
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                connection.getOutputStream().flush();
+            }
+            assertThat(field(applicationAck, "MSH", 3)).isEqualTo("PATIENTGATE");
+            assertThat(field(applicationAck, "MSH", 5)).isEqualTo("APPACKSYS");
+            assertThat(field(applicationAck, "MSH", 9)).startsWith("ACK");
+            assertThat(field(applicationAck, "MSA", 1)).isEqualTo("AE");
+            assertThat(field(applicationAck, "MSA", 2)).isEqualTo(controlId);
+            // ERR-2 location OBR^^25, ERR-3 table 0357 code 103, ERR-4 severity E.
+            assertThat(field(applicationAck, "ERR", 2)).isEqualTo("OBR^^25");
+            assertThat(field(applicationAck, "ERR", 3)).startsWith("103^Table value not found^HL70357");
+            assertThat(field(applicationAck, "ERR", 4)).isEqualTo("E");
+            assertThat(applicationAck).doesNotContain("937.25").doesNotContain("JANE");
+        }
+        awaitStatus(controlId, "DEAD_LETTER");
+        String metrics = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(baseUrl() + "/actuator/prometheus"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics).containsPattern("hub_mllp_application_acks_total\\{[^}]*outcome=\"sent\"[^}]*\\} [1-9]");
+    }
+
+    @Test
+    void originalModeSenderGetsNoApplicationAcknowledgment() throws Exception {
+        String controlId = "APPACK-ORIG-" + System.nanoTime();
+        String message = "MSH|^~\\&|APPACKSYS|GENHOSP|PATIENTGATE|HUB|20261123101500+0100||ORU^R01^ORU_R01|"
+                + controlId + "|P|2.5.1\r"
+                + Hl7Messages.pid("MRN" + controlId, "DOE^JANE")
+                + "OBR|1|ORD1|FIL1|24331-1^Lipid panel^LN|||20261123090000" + "|".repeat(18) + "Q\r"
+                + Hl7Messages.obx("NM", "937.25", "F");
+        try (ServerSocket senderListener = new ServerSocket()) {
+            senderListener.bind(new InetSocketAddress("127.0.0.1", APPLICATION_ACK_PORT));
+            senderListener.setSoTimeout(3_000);
+            assertThat(send(message)).isEqualTo("AA");
+            awaitStatus(controlId, "DEAD_LETTER");
+            assertThatThrownBy(senderListener::accept).isInstanceOf(java.net.SocketTimeoutException.class);
+        }
+    }
+
+    private static String readFrame(InputStream in) throws java.io.IOException {
+        java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+        int b = in.read();
+        assertThat(b).as("MLLP start block").isEqualTo(0x0b);
+        while ((b = in.read()) != 0x1c) {
+            assertThat(b).as("frame ended early").isNotEqualTo(-1);
+            frame.write(b);
+        }
+        assertThat(in.read()).as("MLLP end block").isEqualTo(0x0d);
+        return frame.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Field n of the first segment with the given id (MSH-n counted as the standard does). */
+    private static String field(String message, String segmentId, int n) {
+        for (String segment : message.split("\r")) {
+            if (segment.startsWith(segmentId + "|")) {
+                String[] fields = segment.split("\\|", -1);
+                int index = "MSH".equals(segmentId) ? n - 1 : n;
+                return index < fields.length ? fields[index] : "";
+            }
+        }
+        return "";
     }
 }

@@ -25,6 +25,9 @@ public abstract class HubIntegrationTest {
     public static final String API_TOKEN = "it-api-token-" + Long.toHexString(System.nanoTime());
     public static final String FHIR_TOKEN = "it-fhir-token-" + Long.toHexString(System.nanoTime());
     protected static final int MLLP_PORT = freePort();
+    /** Port a test listens on as the MLLP listener of sending application {@code APPACKSYS}. */
+    protected static final int APPLICATION_ACK_PORT = freePort();
+
     protected static final int MAX_MESSAGE_BYTES = 65_536;
     protected static final int MAX_FRAME_BYTES = 131_072;
     protected static final int READ_TIMEOUT_MS = 1_000;
@@ -49,6 +52,7 @@ public abstract class HubIntegrationTest {
         registry.add("hub.mllp.idle-timeout-ms", () -> IDLE_TIMEOUT_MS);
         registry.add("hub.api.token", () -> API_TOKEN);
         registry.add("hub.fhir.token", () -> FHIR_TOKEN);
+        registry.add("hub.mllp.application-acks.APPACKSYS", () -> "127.0.0.1:" + APPLICATION_ACK_PORT);
     }
 
     protected String baseUrl() {

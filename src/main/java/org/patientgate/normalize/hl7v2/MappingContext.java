@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
+import org.patientgate.ingest.Hl7ErrorCode;
 import org.patientgate.normalize.mapping.MappingSet;
 import org.patientgate.normalize.mapping.Rule;
 import org.patientgate.normalize.mapping.Vocabulary;
@@ -67,7 +68,8 @@ public final class MappingContext {
     MappingSet.DatatypeMap datatypeMap(String name) {
         MappingSet.DatatypeMap map = set.datatypes().get(name);
         if (map == null) {
-            throw new MappingFailure("datatype map " + name + " is not loaded");
+            throw new MappingFailure(
+                    "datatype map " + name + " is not loaded", Hl7ErrorCode.APPLICATION_INTERNAL_ERROR);
         }
         return map;
     }
@@ -83,7 +85,8 @@ public final class MappingContext {
     public Vocabulary vocabulary(String name) {
         Vocabulary v = set.vocabularies().get(name);
         if (v == null) {
-            throw new MappingFailure("vocabulary table " + name + " is not loaded");
+            throw new MappingFailure(
+                    "vocabulary table " + name + " is not loaded", Hl7ErrorCode.APPLICATION_INTERNAL_ERROR);
         }
         return v;
     }
@@ -135,7 +138,8 @@ public final class MappingContext {
         return switch (rule.unmapped()) {
             case REJECT ->
                 throw new MappingFailure(
-                        where + ": code not in table " + rule.lookup() + " (" + rule.where() + ", unmapped: reject)");
+                        where + ": code not in table " + rule.lookup() + " (" + rule.where() + ", unmapped: reject)",
+                        Hl7ErrorCode.TABLE_VALUE_NOT_FOUND);
             case KEEP_ORIGINAL -> new Vocabulary.Concept(null, code, null);
             case DROP -> null;
         };

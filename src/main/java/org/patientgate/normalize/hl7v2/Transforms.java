@@ -49,6 +49,7 @@ public final class Transforms {
         String code = value.part(1).text();
         String display = value.part(2).text();
         String system = value.part(3).text();
+        boolean codeAsText = false;
         if (!code.isEmpty()) {
             if (rule.lookup() != null) {
                 Vocabulary.Concept mapped = context.lookup(rule, "coded value", code);
@@ -63,13 +64,14 @@ public final class Transforms {
                 } else {
                     // unmapped: keep-original. A code the HL7 table does not have is the sender's own:
                     // it keeps the sender's local system. Sent under the HL7 table's own system it
-                    // would be an invalid coding there, so it is kept as text instead.
+                    // would be an invalid coding there, so it is kept as text instead (the alternate
+                    // coding and the original text are still written).
                     String original = system.isEmpty() ? context.localSystem("code") : context.codeSystem(system);
                     if (original.startsWith("http://terminology.hl7.org/CodeSystem/v2-")) {
-                        concept.put("text", display.isEmpty() ? code : display);
-                        return concept;
+                        codeAsText = true;
+                    } else {
+                        codings.add(coding(context, original, code, display));
                     }
-                    codings.add(coding(context, original, code, display));
                 }
             } else {
                 codings.add(coding(context, context.codeSystem(system), code, display));
@@ -89,6 +91,9 @@ public final class Transforms {
         String text = value.part(9).text();
         if (text.isEmpty()) {
             text = display;
+        }
+        if (text.isEmpty() && codeAsText) {
+            text = code;
         }
         if (!text.isEmpty()) {
             concept.put("text", text);
@@ -254,9 +259,14 @@ public final class Transforms {
             }
             case "TM" -> result.put("valueTime", time(first.text(), rule));
             case "NR" -> {
-                ObjectNode range = result.putObject("valueRange");
                 BigDecimal low = decimalOrNull(first.part(1).text());
                 BigDecimal high = decimalOrNull(first.part(2).text());
+                if (low == null && high == null) {
+                    // an empty Range is invalid (ele-1): what is not a number is kept as sent
+                    result.put("valueString", first.fullText());
+                    break;
+                }
+                ObjectNode range = result.putObject("valueRange");
                 if (low != null) {
                     range.set("low", quantity(context, low, obx.first(6)));
                 }
@@ -380,6 +390,10 @@ public final class Transforms {
         String hh = t.substring(0, 2);
         String mm = t.length() >= 4 ? t.substring(2, 4) : "00";
         String ss = t.length() >= 6 ? t.substring(4) : "00";
+        // FHIR time: hours 00-23, minutes 00-59, seconds 00-60 (leap second)
+        if (Integer.parseInt(hh) > 23 || Integer.parseInt(mm) > 59 || Integer.parseInt(ss.substring(0, 2)) > 60) {
+            throw new MappingFailure("OBX-5: TM is not a valid time of day (" + rule.where() + ")");
+        }
         return hh + ":" + mm + ":" + ss;
     }
 
@@ -399,9 +413,8 @@ public final class Transforms {
         if (data.isEmpty()) {
             return null;
         }
-        if (mime != null) {
-            attachment.put("contentType", mime);
-        }
+        // att-1: an Attachment with data needs a contentType; bytes of unknown type are octets
+        attachment.put("contentType", mime != null ? mime : "application/octet-stream");
         if (encoding.equalsIgnoreCase("Base64")) {
             attachment.put("data", data.replaceAll("\\s", ""));
         } else if (encoding.equalsIgnoreCase("Hex")) {
@@ -494,6 +507,10 @@ public final class Transforms {
                     number.append(" ext. ").append(extension);
                 }
                 value = number.toString().strip();
+            }
+            if (value.isEmpty()) {
+                // XTN-12 unformatted telephone number (v2.5+), when no structured number is sent
+                value = xtn.part(12).text();
             }
         }
         if (value.isEmpty()) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.patientgate.ingest.Hl7ErrorCode;
 import org.patientgate.normalize.UnmappableMessageException;
 import org.patientgate.normalize.mapping.Condition;
 import org.patientgate.normalize.mapping.FieldPath;
@@ -88,7 +89,7 @@ public final class V2Mapper {
     public Result map(V2Message message, Mappings mappings) throws UnmappableMessageException {
         V2Segment msh = message.first("MSH");
         if (msh == null) {
-            throw new UnmappableMessageException("message has no MSH segment");
+            throw new UnmappableMessageException("message has no MSH segment", Hl7ErrorCode.SEGMENT_SEQUENCE_ERROR);
         }
         String application = msh.first(3).part(1).text();
         String facility = msh.first(4).part(1).text();
@@ -98,10 +99,12 @@ public final class V2Mapper {
         String trigger = type.part(2).text();
         StructureMap structure = set.structureFor(code, trigger, type.part(3).text());
         if (structure == null) {
-            throw new UnmappableMessageException("no mapping for message type " + code + "^" + trigger
-                    + (set.site() != null ? " (site " + set.site() + ")" : "")
-                    + "; mapped types: "
-                    + new java.util.TreeSet<>(set.triggers().keySet()));
+            throw new UnmappableMessageException(
+                    "no mapping for message type " + code + "^" + trigger
+                            + (set.site() != null ? " (site " + set.site() + ")" : "")
+                            + "; mapped types: "
+                            + new java.util.TreeSet<>(set.triggers().keySet()),
+                    Hl7ErrorCode.UNSUPPORTED_MESSAGE_TYPE);
         }
         String sender = application + "|" + facility;
         String controlId = msh.first(10).text();
@@ -109,12 +112,14 @@ public final class V2Mapper {
         try {
             mapSegments(run, structure);
         } catch (MappingFailure e) {
-            throw new UnmappableMessageException(e.getMessage());
+            throw new UnmappableMessageException(e.getMessage(), e.code());
         }
         for (ResourcePlan plan : structure.plans()) {
             if (plan.required() && !run.instances.containsKey(plan.name())) {
-                throw new UnmappableMessageException(structure.name() + " needs a " + plan.segment() + " segment ("
-                        + plan.file() + ":" + plan.line() + ")");
+                throw new UnmappableMessageException(
+                        structure.name() + " needs a " + plan.segment() + " segment (" + plan.file() + ":" + plan.line()
+                                + ")",
+                        Hl7ErrorCode.SEGMENT_SEQUENCE_ERROR);
             }
         }
         String bundleId = uuid(sender, controlId, "Bundle");
@@ -130,7 +135,7 @@ public final class V2Mapper {
             try {
                 bundle.put("timestamp", V2DateTime.toFhirInstant(timestamp, set.defaultZone()));
             } catch (IllegalArgumentException e) {
-                throw new UnmappableMessageException("MSH-7: " + e.getMessage());
+                throw new UnmappableMessageException("MSH-7: " + e.getMessage(), Hl7ErrorCode.DATA_TYPE_ERROR);
             }
         }
         ArrayNode entries = bundle.putArray("entry");
@@ -254,7 +259,8 @@ public final class V2Mapper {
                 if (rule.defaultValue() != null) {
                     JsonTargets.set(target, rule.to(), run.context.text(rule.defaultValue()));
                 } else if (rule.required()) {
-                    throw new MappingFailure(rule.from() + " is required (" + rule.where() + ")");
+                    throw new MappingFailure(
+                            rule.from() + " is required (" + rule.where() + ")", Hl7ErrorCode.REQUIRED_FIELD_MISSING);
                 }
                 continue;
             }
@@ -268,7 +274,8 @@ public final class V2Mapper {
                 if (converted != null) {
                     JsonTargets.set(target, rule.to(), converted);
                 } else if (rule.required()) {
-                    throw new MappingFailure(rule.from() + " is required (" + rule.where() + ")");
+                    throw new MappingFailure(
+                            rule.from() + " is required (" + rule.where() + ")", Hl7ErrorCode.REQUIRED_FIELD_MISSING);
                 }
             }
         }
