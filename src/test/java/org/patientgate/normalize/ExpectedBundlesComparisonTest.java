@@ -345,6 +345,13 @@ class ExpectedBundlesComparisonTest {
                     .in(ORU_ALL_FIELDS)
                     .because("their converter does not resolve HL70488 to its URI and drops the OID of the SPM-2"
                             + " filler identifier's assigning authority"),
+            differs("Patient.identifier[PSSN123121234|444333333|101-01-0001|123121234].type")
+                    .in(ADT_ALL_FIELDS)
+                    .in(ADT_MOST_FIELDS)
+                    .in(DUCK)
+                    .in(RMGEAD, "ADT01-28", "ADT04-28")
+                    .because("PID-19 SSN: IG PID[Patient] row 19 types it SS (table 0203) with the system"
+                            + " http://hl7.org/fhir/sid/us-ssn, as ours does; their converter types it SB"),
             theirsOnly("Observation")
                     .in(ADT_ALL_FIELDS)
                     .because("OBX and PDA (death, autopsy) in ADT messages: the ADT mapping covers"
@@ -369,12 +376,9 @@ class ExpectedBundlesComparisonTest {
                     .in(ORU_ALL_FIELDS)
                     .because("the first of the repeating OBX-5 values as the whole value, see component above"),
             theirsOnly("DiagnosticReport.identifier", "ServiceRequest.identifier")
-                    .in(LRI, RMGEAD, ORU_ALL_FIELDS)
-                    .in(LAB_ORU)
-                    .because("DiagnosticReport lacks the placer number (OBR-2/ORC-2, type PLAC), ServiceRequest"
-                            + " the filler number (OBR-3/ORC-3, type FILL), neither carries the v2-0203 type,"
-                            + " and ORC-4 placer group (PGN) and OBR-53 are not mapped: IG OBR[DiagnosticReport]"
-                            + " rows 2-3, OBR[ServiceRequest] rows 2-3, ORC[DiagnosticReport] rows 2-4"),
+                    .in(LRI, ORU_ALL_FIELDS)
+                    .because("ORC-4 placer group number (type PGN) is not mapped; OBR-2 and OBR-3 are, typed PLAC"
+                            + " and FILL: IG ORC[DiagnosticReport] row 4, ORC[ServiceRequest] row 4"),
             theirsOnly("Observation[8867-4].specimen")
                     .in(ORU_ALL_FIELDS)
                     .because("an OBX after SPM belongs to the SPECIMEN group: IG ORU_R01 row 4.2.7.2.1 makes it"
@@ -455,17 +459,11 @@ class ExpectedBundlesComparisonTest {
                     .in(ADT_ALL_FIELDS)
                     .in(ADT_MOST_FIELDS)
                     .because("PID-40 telecommunication information not mapped; IG PID[Patient] row 40"),
-            theirsOnly(
-                            "Patient.identifier[PSSN123121234|444333333|101-01-0001|123121234].type",
-                            "Patient.identifier[PSSN123121234|444333333|101-01-0001|123121234].system",
-                            "Patient.identifier[DLN-123|987654|67-A4335]")
+            theirsOnly("Patient.identifier[DLN-123|987654|67-A4335]")
                     .in(ADT_ALL_FIELDS)
                     .in(ADT_MOST_FIELDS)
-                    .in(DUCK)
-                    .in(RMGEAD, "ADT01-28", "ADT04-28")
-                    .because("PID-19 SSN carries no type or system (IG PID[Patient] row 19: type SS in the US,"
-                            + " system http://hl7.org/fhir/sid/us-ssn; theirs uses SB) and PID-20 driver's"
-                            + " licence is not mapped (row 20, DLN[Identifier])"),
+                    .in(RMGEAD, "ADT01-28")
+                    .because("PID-20 driver's licence is not mapped (IG PID[Patient] row 20, DLN[Identifier])"),
             theirsOnly(
                             "Patient.address.line",
                             "Patient.address.period",

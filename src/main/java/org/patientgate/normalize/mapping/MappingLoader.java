@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -115,7 +116,8 @@ public final class MappingLoader {
             }
         }
         if (!errors.isEmpty()) {
-            throw new InvalidMappingsException(errors);
+            // each site re-resolves the base files it does not replace: report a base error once
+            throw new InvalidMappingsException(List.copyOf(new LinkedHashSet<>(errors)));
         }
         return new Mappings(baseSet, List.copyOf(sites), files, Instant.now());
     }
@@ -278,10 +280,12 @@ public final class MappingLoader {
             segmentMaps.put(e.getKey(), List.copyOf(rules));
             segmentOf.put(e.getKey(), segment);
         }
-        for (String key : addRules.keySet()) {
-            if (!segmentMaps.containsKey(key)) {
-                errors.add(
-                        new MappingError(siteFile, 0, "add-rules names segment map " + key + ", which does not exist"));
+        for (var e : addRules.entrySet()) {
+            if (!segmentMaps.containsKey(e.getKey())) {
+                errors.add(new MappingError(
+                        siteFile,
+                        e.getValue().getStartMark().getLine() + 1,
+                        "add-rules names segment map " + e.getKey() + ", which does not exist"));
             }
         }
         Map<String, StructureMap> structures = new TreeMap<>();
@@ -326,6 +330,14 @@ public final class MappingLoader {
             }
             checkPlanReferences(plans, errors);
             structures.put(e.getKey(), new StructureMap(e.getKey(), p.file(), List.copyOf(plans)));
+        }
+        for (var e : addResources.entrySet()) {
+            if (!layer.entries.containsKey(e.getKey())) {
+                errors.add(new MappingError(
+                        siteFile,
+                        e.getValue().getStartMark().getLine() + 1,
+                        "add-resources names entry file hl7v2/" + e.getKey() + ".yaml, which does not exist"));
+            }
         }
         return new MappingSet(
                 site,

@@ -52,8 +52,11 @@ public final class Vocabulary {
     /** This table with the rows of another (a site's) added or replacing rows with the same code. */
     Vocabulary overriddenBy(Vocabulary site) {
         Map<String, Concept> merged = new LinkedHashMap<>(concepts);
-        merged.putAll(site.concepts);
         String system = site.targetSystem != null ? site.targetSystem : targetSystem;
+        // a site row without a system of its own (no system column, no target-system header) is
+        // in the table's system, as a base row would be; left null it would read as unmapped
+        site.concepts.forEach((code, c) -> merged.put(
+                code, c.system() == null && system != null ? new Concept(system, c.code(), c.display()) : c));
         return new Vocabulary(name, system, merged);
     }
 
