@@ -29,6 +29,9 @@ class ArtemisTuning {
             int nanos = (int) Math.min(Integer.MAX_VALUE, journalBufferTimeout.toNanos());
             configuration.setJournalBufferTimeout_NIO(nanos);
             configuration.setJournalBufferTimeout_AIO(nanos);
+            // A paged address syncs its page files on the same schedule; left at its default (the
+            // NIO journal's 3.3 ms), every persistent send to a paging queue waits that long.
+            configuration.setPageSyncTimeout(nanos);
             configuration.setJournalSyncTransactional(true);
             configuration.setJournalSyncNonTransactional(true);
             AddressSettings hubQueues = new AddressSettings()

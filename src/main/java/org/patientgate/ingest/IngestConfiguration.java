@@ -80,9 +80,19 @@ class IngestConfiguration {
         return store;
     }
 
+    /**
+     * The relay sends each batch in one local JMS transaction (one journal sync per batch). Its own
+     * template, because the shared one sends outside a transaction, where every persistent send
+     * waits for its own sync.
+     */
     @Bean
-    OutboxRelay outboxRelay(MessageStore store, JmsTemplate jms, @Value("${hub.outbox.batch-size:500}") int batch) {
-        return new OutboxRelay(store, jms, batch);
+    OutboxRelay outboxRelay(
+            MessageStore store,
+            jakarta.jms.ConnectionFactory connectionFactory,
+            @Value("${hub.outbox.batch-size:500}") int batch) {
+        JmsTemplate transacted = new JmsTemplate(connectionFactory);
+        transacted.setSessionTransacted(true);
+        return new OutboxRelay(store, transacted, batch);
     }
 
     @Bean

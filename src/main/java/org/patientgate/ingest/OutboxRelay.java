@@ -124,8 +124,9 @@ public class OutboxRelay implements SmartLifecycle {
                 producer.send(message);
             }
         }
-        if (session.getTransacted()) {
-            session.commit();
+        if (!session.getTransacted()) {
+            throw new IllegalStateException("the outbox relay needs a transacted JMS session");
         }
+        session.commit();
     }
 }

@@ -20,4 +20,4 @@ import org.springframework.validation.annotation.Validated;
 public record NormalizeProperties(
         @DefaultValue("") String defaultZone,
         @DefaultValue("0.01") @DecimalMin("0") @DecimalMax("1") double validateSampleRate,
-        @DefaultValue("2") int consumers) {}
+        @DefaultValue("4") int consumers) {}
