@@ -19,5 +19,5 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("hub.normalize")
 public record NormalizeProperties(
         @DefaultValue("") String defaultZone,
-        @DefaultValue("0.01") @DecimalMin("0") @DecimalMax("1") double validateSampleRate,
+        @DefaultValue("0.001") @DecimalMin("0") @DecimalMax("1") double validateSampleRate,
         @DefaultValue("4") int consumers) {}

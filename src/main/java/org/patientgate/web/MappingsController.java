@@ -1,10 +1,12 @@
 package org.patientgate.web;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.patientgate.normalize.BundleStore;
+import org.patientgate.normalize.BundleValidator;
 import org.patientgate.normalize.CanonicalBundle;
 import org.patientgate.normalize.Normalizer;
 import org.patientgate.normalize.mapping.InvalidMappingsException;
@@ -12,6 +14,7 @@ import org.patientgate.normalize.mapping.MappingError;
 import org.patientgate.normalize.mapping.Mappings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -35,10 +38,12 @@ class MappingsController {
 
     private final Normalizer normalizer;
     private final BundleStore bundles;
+    private final ObjectProvider<BundleValidator> validator;
 
-    MappingsController(Normalizer normalizer, BundleStore bundles) {
+    MappingsController(Normalizer normalizer, BundleStore bundles, ObjectProvider<BundleValidator> validator) {
         this.normalizer = normalizer;
         this.bundles = bundles;
+        this.validator = validator;
     }
 
     @GetMapping("/mappings")
@@ -73,6 +78,28 @@ class MappingsController {
         return ResponseEntity.ok()
                 .contentType(MediaType.parseMediaType("application/fhir+json"))
                 .body(bundle.json());
+    }
+
+    /**
+     * Full FHIR R4 validation of a stored bundle on demand (the pipeline validates only a sample).
+     * The findings can quote element values, so the read is logged like a bundle read.
+     */
+    @GetMapping("/messages/{id}/bundle/validation")
+    Map<String, Object> validate(@PathVariable UUID id) {
+        CanonicalBundle bundle = bundles.find(id)
+                .orElseThrow(() -> new ResponseStatusException(HttpStatus.NOT_FOUND, "no bundle for message " + id));
+        log.info("Canonical bundle of message {} validated through the operations API", id);
+        List<BundleValidator.Finding> errors = validator.getObject().errors(bundle.json());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("messageId", id.toString());
+        body.put("bundleId", bundle.bundleId());
+        body.put("valid", errors.isEmpty());
+        body.put(
+                "errors",
+                errors.stream()
+                        .map(f -> Map.of("severity", f.severity(), "location", f.location(), "message", f.message()))
+                        .toList());
+        return body;
     }
 
     private static Map<String, Object> describe(Mappings mappings) {

@@ -39,6 +39,9 @@ class NormalizePipelineIT extends HubIntegrationTest {
     @Autowired
     JmsTemplate jms;
 
+    @Autowired
+    BundleStore bundleStore;
+
     private OperationsApi api() {
         return new OperationsApi(baseUrl(), API_TOKEN);
     }
@@ -104,6 +107,42 @@ class NormalizePipelineIT extends HubIntegrationTest {
                         HttpResponse.BodyHandlers.ofString())
                 .body();
         assertThat(metrics).contains("hub_normalize_messages_total{outcome=\"normalized\",structure=\"ORU_R01\"}");
+    }
+
+    @Test
+    void storedBundleIsValidatedOnDemandAndFindingsAreListed() throws Exception {
+        String controlId = "NORMV-" + System.nanoTime();
+        assertThat(send(Hl7Messages.oru("2.5.1", controlId))).isEqualTo("AA");
+        String id = awaitStatus(controlId, "PROCESSED").get("id").asText();
+        OperationsApi.Response valid = api().get("/api/messages/" + id + "/bundle/validation");
+        assertThat(valid.status()).isEqualTo(200);
+        assertThat(valid.body().get("valid").asBoolean()).isTrue();
+        assertThat(valid.body().get("errors")).isEmpty();
+
+        // A bundle the validator must refuse (an Observation without its required status and code),
+        // stored over the bundle of a second message: the store keeps one bundle per message.
+        String otherControlId = "NORMV2-" + System.nanoTime();
+        assertThat(send(Hl7Messages.oru("2.5.1", otherControlId))).isEqualTo("AA");
+        java.util.UUID broken = java.util.UUID.fromString(
+                awaitStatus(otherControlId, "PROCESSED").get("id").asText());
+        bundleStore.save(
+                broken,
+                new CanonicalBundle(
+                        "b-" + broken,
+                        "ORU_R01",
+                        ("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"fullUrl\":" + "\"urn:uuid:"
+                                        + broken + "\",\"resource\":{\"resourceType\":\"Observation\"}}]}")
+                                .getBytes(StandardCharsets.UTF_8)));
+        OperationsApi.Response invalid = api().get("/api/messages/" + broken + "/bundle/validation");
+        assertThat(invalid.status()).isEqualTo(200);
+        assertThat(invalid.body().get("valid").asBoolean()).isFalse();
+        assertThat(invalid.body().get("errors").toString())
+                .contains("Observation.status")
+                .contains("Observation.code");
+
+        assertThat(api().get("/api/messages/" + java.util.UUID.randomUUID() + "/bundle/validation")
+                        .status())
+                .isEqualTo(404);
     }
 
     @Test

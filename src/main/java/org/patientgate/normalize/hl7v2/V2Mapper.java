@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.patientgate.ingest.Hl7ErrorCode;
 import org.patientgate.normalize.UnmappableMessageException;
 import org.patientgate.normalize.mapping.Condition;
@@ -37,7 +36,12 @@ import org.patientgate.normalize.mapping.Vocabulary;
 public final class V2Mapper {
 
     private final Map<String, Transform> transforms;
-    private final Map<StructureMap, Map<String, List<ResourcePlan>>> plansBySegment = new ConcurrentHashMap<>();
+    /**
+     * Plans by segment name, per structure map. Keyed by identity: a record's own hashCode walks every
+     * plan and rule of the structure, which cost more than the mapping itself on each message.
+     */
+    private final Map<StructureMap, Map<String, List<ResourcePlan>>> plansBySegment =
+            java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
     public V2Mapper() {
         this.transforms = Transforms.all();
@@ -149,6 +153,9 @@ public final class V2Mapper {
     }
 
     private void mapSegments(Run run, StructureMap structure) {
+        if (plansBySegment.size() > 256) {
+            plansBySegment.clear(); // structure maps of mapping sets replaced by reloads
+        }
         Map<String, List<ResourcePlan>> bySegment = plansBySegment.computeIfAbsent(structure, s -> {
             Map<String, List<ResourcePlan>> m = new HashMap<>();
             for (ResourcePlan p : s.plans()) {
