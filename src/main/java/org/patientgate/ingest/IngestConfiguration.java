@@ -89,10 +89,11 @@ class IngestConfiguration {
     OutboxRelay outboxRelay(
             MessageStore store,
             jakarta.jms.ConnectionFactory connectionFactory,
-            @Value("${hub.outbox.batch-size:500}") int batch) {
+            @Value("${hub.outbox.batch-size:500}") int batch,
+            @Value("${hub.outbox.ids-per-message:50}") int idsPerMessage) {
         JmsTemplate transacted = new JmsTemplate(connectionFactory);
         transacted.setSessionTransacted(true);
-        return new OutboxRelay(store, transacted, batch);
+        return new OutboxRelay(store, transacted, batch, idsPerMessage);
     }
 
     @Bean

@@ -36,6 +36,12 @@ public interface MessageStore {
      */
     boolean markProcessed(UUID id);
 
+    /**
+     * Marks queued messages processed in one transaction; returns those that were not already
+     * (the others are redeliveries).
+     */
+    java.util.Set<UUID> markProcessed(java.util.Collection<UUID> ids);
+
     /** Moves an accepted message to the dead-letter store after a processing failure. */
     void markFailed(UUID id, String stage, String code, String reason);
 

@@ -4,7 +4,6 @@ import jakarta.jms.JMSException;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Queue;
 import jakarta.jms.Session;
-import jakarta.jms.TextMessage;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
@@ -32,14 +31,24 @@ public class OutboxRelay implements SmartLifecycle {
     private final MessageStore store;
     private final JmsTemplate jms;
     private final int batchSize;
+    private final int idsPerMessage;
     private final Semaphore wakeUp = new Semaphore(0);
     private volatile boolean running;
     private Thread thread;
 
-    public OutboxRelay(MessageStore store, JmsTemplate jms, int batchSize) {
+    /**
+     * @param batchSize rows claimed per database transaction
+     * @param idsPerMessage ids per JMS message (one per line), so the processing stage can store and
+     *     commit a batch at once
+     */
+    public OutboxRelay(MessageStore store, JmsTemplate jms, int batchSize, int idsPerMessage) {
+        if (idsPerMessage < 1) {
+            throw new IllegalArgumentException("idsPerMessage must be at least 1");
+        }
         this.store = store;
         this.jms = jms;
         this.batchSize = batchSize;
+        this.idsPerMessage = idsPerMessage;
     }
 
     /** Called after the store commits new accepted rows, so they move on without polling delay. */
@@ -110,18 +119,24 @@ public class OutboxRelay implements SmartLifecycle {
     private void send(List<UUID> ids) {
         jms.execute(
                 (SessionCallback<Void>) session -> {
-                    sendAll(session, ids);
+                    sendAll(session, ids, idsPerMessage);
                     return null;
                 },
                 true);
     }
 
-    private static void sendAll(Session session, List<UUID> ids) throws JMSException {
+    private static void sendAll(Session session, List<UUID> ids, int idsPerMessage) throws JMSException {
         Queue queue = session.createQueue(QUEUE);
         try (MessageProducer producer = session.createProducer(queue)) {
-            for (UUID id : ids) {
-                TextMessage message = session.createTextMessage(id.toString());
-                producer.send(message);
+            for (int from = 0; from < ids.size(); from += idsPerMessage) {
+                StringBuilder body = new StringBuilder(idsPerMessage * 37);
+                for (UUID id : ids.subList(from, Math.min(ids.size(), from + idsPerMessage))) {
+                    if (body.length() > 0) {
+                        body.append('\n');
+                    }
+                    body.append(id);
+                }
+                producer.send(session.createTextMessage(body.toString()));
             }
         }
         if (!session.getTransacted()) {

@@ -12,5 +12,8 @@ public interface BundleStore {
      */
     void save(UUID messageId, CanonicalBundle bundle);
 
+    /** Stores several in one durable transaction (one commit for the batch). */
+    void saveAll(java.util.Map<UUID, CanonicalBundle> bundles);
+
     Optional<CanonicalBundle> find(UUID messageId);
 }

@@ -3,8 +3,12 @@ package org.patientgate.normalize;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -68,11 +72,44 @@ public class NormalizeStage {
     }
 
     /**
-     * Normalizes one message. Returns the message id to hand on, or null when there is nothing to
-     * hand on (unknown id, or the message was dead-lettered).
+     * Normalizes the messages whose ids the body lists (one per line, as the outbox relay batches
+     * them), stores their bundles in one transaction and marks them processed in another. Returns the
+     * ids to hand on, one per line, or null when there is nothing to hand on (unknown ids, or every
+     * message was dead-lettered). An infrastructure failure throws, so the whole batch is redelivered;
+     * redelivery is harmless because conversion is deterministic and the store an upsert.
      */
-    public String process(String messageId) {
-        UUID id = UUID.fromString(messageId.trim());
+    public String process(String body) {
+        Map<UUID, CanonicalBundle> converted = new LinkedHashMap<>();
+        Map<UUID, String> structures = new HashMap<>();
+        for (String line : body.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            UUID id = UUID.fromString(line.trim());
+            CanonicalBundle bundle = normalize(id);
+            if (bundle != null) {
+                converted.put(id, bundle);
+                structures.put(id, bundle.structure());
+            }
+        }
+        if (converted.isEmpty()) {
+            return null;
+        }
+        bundles.saveAll(converted);
+        Set<UUID> first = messages.markProcessed(converted.keySet());
+        StringBuilder handOn = new StringBuilder(converted.size() * 37);
+        for (UUID id : converted.keySet()) {
+            count(first.contains(id) ? "normalized" : "repeat", structures.get(id));
+            if (handOn.length() > 0) {
+                handOn.append('\n');
+            }
+            handOn.append(id);
+        }
+        return handOn.toString();
+    }
+
+    /** Converts one message; null when it is unknown or was dead-lettered. */
+    private CanonicalBundle normalize(UUID id) {
         Optional<InboundMessage> loaded = messages.load(id);
         if (loaded.isEmpty()) {
             log.warn("Normalization got unknown message id {}", id);
@@ -95,10 +132,7 @@ public class NormalizeStage {
         if (validateSampleRate > 0 && ThreadLocalRandom.current().nextDouble() < validateSampleRate) {
             sampleValidation(id, bundle);
         }
-        bundles.save(id, bundle);
-        boolean first = messages.markProcessed(id);
-        count(first ? "normalized" : "repeat", bundle.structure());
-        return id.toString();
+        return bundle;
     }
 
     private CanonicalBundle convert(InboundMessage message) throws UnmappableMessageException {

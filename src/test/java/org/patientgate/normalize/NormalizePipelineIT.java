@@ -94,7 +94,11 @@ class NormalizePipelineIT extends HubIntegrationTest {
                         (session, browser) -> Collections.list(browser.getEnumeration()).stream()
                                 .anyMatch(m -> {
                                     try {
-                                        return id.equals(((jakarta.jms.TextMessage) m).getText());
+                                        // One id per line: the stage hands a batch on in one message.
+                                        return java.util.Arrays.asList(((jakarta.jms.TextMessage) m)
+                                                        .getText()
+                                                        .split("\n"))
+                                                .contains(id);
                                     } catch (jakarta.jms.JMSException e) {
                                         return false;
                                     }

@@ -325,6 +325,39 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
     }
 
     @Override
+    public java.util.Set<UUID> markProcessed(java.util.Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return java.util.Set.of();
+        }
+        // Asynchronous commit, as for one message (see markProcessed(UUID)).
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement();
+                    PreparedStatement ps = c.prepareStatement(
+                            "UPDATE inbound_message SET status = 'PROCESSED', processed_at = now() WHERE id = ANY (?)"
+                                    + " AND status IN ('RECEIVED', 'QUEUED') RETURNING id")) {
+                st.execute("SET LOCAL synchronous_commit = off");
+                ps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+                java.util.Set<UUID> marked = new java.util.HashSet<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        marked.add(rs.getObject(1, UUID.class));
+                    }
+                }
+                c.commit();
+                return marked;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("message store update failed: " + e.getSQLState(), e);
+        }
+    }
+
+    @Override
     public boolean markProcessed(UUID id) {
         // Asynchronous commit: a mark lost in a crash leaves the row QUEUED, so the message is handed
         // on again after hub.store.requeue-after and processed then (the mark and any effects of the

@@ -22,18 +22,38 @@ public final class JdbcBundleStore implements BundleStore {
         this.dataSource = dataSource;
     }
 
+    private static final String UPSERT = "INSERT INTO canonical_bundle (message_id, bundle_id, structure, bundle)"
+            + " VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET bundle_id = excluded.bundle_id,"
+            + " structure = excluded.structure, bundle = excluded.bundle, normalized_at = now()";
+
     @Override
     public void save(UUID messageId, CanonicalBundle bundle) {
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("INSERT INTO canonical_bundle (message_id, bundle_id,"
-                        + " structure, bundle) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET"
-                        + " bundle_id = excluded.bundle_id, structure = excluded.structure, bundle = excluded.bundle,"
-                        + " normalized_at = now()")) {
-            ps.setObject(1, messageId);
-            ps.setString(2, bundle.bundleId());
-            ps.setString(3, bundle.structure());
-            ps.setBytes(4, bundle.json());
-            ps.executeUpdate();
+        saveAll(java.util.Map.of(messageId, bundle));
+    }
+
+    @Override
+    public void saveAll(java.util.Map<UUID, CanonicalBundle> bundles) {
+        if (bundles.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
+                for (java.util.Map.Entry<UUID, CanonicalBundle> e : bundles.entrySet()) {
+                    ps.setObject(1, e.getKey());
+                    ps.setString(2, e.getValue().bundleId());
+                    ps.setString(3, e.getValue().structure());
+                    ps.setBytes(4, e.getValue().json());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("bundle store write failed: " + e.getSQLState(), e);
         }
