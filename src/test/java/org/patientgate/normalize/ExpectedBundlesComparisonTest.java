@@ -367,14 +367,6 @@ class ExpectedBundlesComparisonTest {
      * shows.
      */
     static final List<Allowance> KNOWN_GAPS = List.of(
-            theirsOnly("Observation[8867-4].component")
-                    .in(ORU_ALL_FIELDS)
-                    .because("a repeating NM OBX-5 (27~25) keeps only the first value; IG ORU_R01 row 4.2.4.3.1"
-                            + " and OBX[Observation-Component]: more than one OBX-5 repetition becomes one"
-                            + " component per value"),
-            oursOnly("Observation[8867-4].valueQuantity")
-                    .in(ORU_ALL_FIELDS)
-                    .because("the first of the repeating OBX-5 values as the whole value, see component above"),
             theirsOnly("DiagnosticReport.identifier", "ServiceRequest.identifier")
                     .in(LRI, ORU_ALL_FIELDS)
                     .because("ORC-4 placer group number (type PGN) is not mapped; OBR-2 and OBR-3 are, typed PLAC"

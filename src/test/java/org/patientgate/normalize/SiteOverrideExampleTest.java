@@ -107,6 +107,22 @@ class SiteOverrideExampleTest {
     }
 
     @Test
+    void componentsOfARepeatingResultCarryTheCodingTheSiteAdds() throws Exception {
+        // split-copy runs after the site's add-rules: each component's code is the Observation's final code
+        JsonNode bundle = convert(withSite, message("EXAMPLELAB").replace("|105|", "|105~111|"));
+        JsonNode glucose = resources(bundle, "Observation").get(0);
+        assertThat(glucose.has("valueQuantity")).isFalse();
+        assertThat(glucose.path("component")).hasSize(2);
+        List<String> values = new ArrayList<>();
+        for (JsonNode component : glucose.path("component")) {
+            assertThat(codings(component.path("code"))).containsExactly(LAB_CODES + "|GLU", LOINC + "|2345-7");
+            assertThat(component.path("code")).isEqualTo(glucose.path("code"));
+            values.add(component.path("valueQuantity").path("value").asText());
+        }
+        assertThat(values).containsExactly("105", "111");
+    }
+
+    @Test
     void exampleLabInterpretationSpellingsUseTheSiteRowsAndBaseRowsStay() throws Exception {
         JsonNode bundle = convert(withSite, message("EXAMPLELAB"));
         List<JsonNode> observations = resources(bundle, "Observation");

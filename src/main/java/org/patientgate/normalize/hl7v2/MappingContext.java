@@ -27,6 +27,7 @@ public final class MappingContext {
     final java.util.List<Object> entries = new java.util.ArrayList<>();
     private V2Segment segment;
     private ObjectNode target;
+    private boolean oneRepetition;
 
     MappingContext(V2Mapper engine, MappingSet set, String sender) {
         this.engine = engine;
@@ -40,6 +41,19 @@ public final class MappingContext {
 
     void target(ObjectNode target) {
         this.target = target;
+    }
+
+    void oneRepetition(boolean on) {
+        this.oneRepetition = on;
+    }
+
+    /**
+     * True while the engine converts one repetition of a field on its own (a rule with {@code
+     * split-to:}): a transform that otherwise reads every repetition of the segment's field itself
+     * (obxValue joins text lines) must then convert only the value it is given.
+     */
+    public boolean oneRepetition() {
+        return oneRepetition;
     }
 
     /** The resource (or datatype object) the current rule writes into. */

@@ -223,13 +223,25 @@ public final class Transforms {
      * OBX-5 and OBX-6 say: NM and SN to Quantity/Range/Ratio (units from OBX-6), ST/TX/FT to string
      * (repetitions are lines), coded types to CodeableConcept, DT/DTM/TS to dateTime, TM to time, NR
      * to Range, ED to the R5 valueAttachment extension. Returns an object merged into the resource.
+     *
+     * <p>Converting one repetition of a rule with {@code split-to:} (IG OBX[Observation-Component]),
+     * only the value given is converted. Otherwise the whole field is read: text repetitions are
+     * lines, and a type with one value per repetition (NM, CWE, ...) that repeats fails the message
+     * rather than silently keeping the first value.
      */
     static JsonNode obxValue(MappingContext context, V2Value value, Rule rule) {
         V2Segment obx = context.segment();
         String type = obx.first(2).text().toUpperCase(Locale.ROOT);
-        List<V2Value> reps = obx.field(5);
+        List<V2Value> reps = context.oneRepetition() ? List.of(value) : obx.field(5);
         if (reps.isEmpty()) {
             return null;
+        }
+        if (reps.size() > 1 && VALUE_TYPES.contains(type)) {
+            long values = reps.stream().filter(r -> !r.isEmpty()).count();
+            if (values > 1) {
+                throw new MappingFailure("OBX-5 of type " + type + " repeats (" + values
+                        + " values); only a rule with split-to:" + " keeps them all (" + rule.where() + ")");
+            }
         }
         V2Value first = reps.get(0);
         ObjectNode result = context.json().objectNode();
@@ -287,6 +299,13 @@ public final class Transforms {
         return result.isEmpty() ? null : result;
     }
 
+    /**
+     * OBX-2 types obxValue converts from one repetition (their further repetitions would be lost);
+     * the others' repetitions are joined as the lines of one string.
+     */
+    private static final java.util.Set<String> VALUE_TYPES = java.util.Set.of(
+            "NM", "SN", "CWE", "CE", "CNE", "CF", "IS", "ID", "CV", "DT", "DTM", "TS", "DIN", "TM", "NR", "ED", "RP");
+
     private static Rule plain(Rule rule) {
         return new Rule(
                 rule.file(),
@@ -299,6 +318,8 @@ public final class Transforms {
                 null,
                 false,
                 false,
+                null,
+                null,
                 null,
                 null,
                 null,

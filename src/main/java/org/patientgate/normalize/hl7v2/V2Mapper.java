@@ -244,6 +244,7 @@ public final class V2Mapper {
     }
 
     private void applyRules(Run run, List<Rule> rules, V2Segment segment, ObjectNode target, Instance scope) {
+        List<Split> splits = new ArrayList<>();
         for (Rule rule : rules) {
             run.context.target(target);
             if (rule.when() != null && !holds(run, segment, rule.when(), null)) {
@@ -261,7 +262,8 @@ public final class V2Mapper {
                 continue;
             }
             V2Segment source = sourceSegment(run, segment, rule.from().segment(), scope);
-            List<V2Value> values = source == null ? List.of() : read(source, rule.from(), rule.repeat());
+            boolean split = rule.splitTo() != null;
+            List<V2Value> values = source == null ? List.of() : read(source, rule.from(), rule.repeat() || split);
             if (values.isEmpty()) {
                 if (rule.defaultValue() != null) {
                     JsonTargets.set(target, rule.to(), run.context.text(rule.defaultValue()));
@@ -275,6 +277,13 @@ public final class V2Mapper {
                 JsonTargets.set(target, rule.to(), constant(rule));
                 continue;
             }
+            if (split) {
+                if (!applySplit(run.context, rule, values, target, splits) && rule.required()) {
+                    throw new MappingFailure(
+                            rule.from() + " is required (" + rule.where() + ")", Hl7ErrorCode.REQUIRED_FIELD_MISSING);
+                }
+                continue;
+            }
             for (V2Value value : values) {
                 JsonNode converted =
                         convert(run.context, rule, value, rule.from().toString());
@@ -285,6 +294,61 @@ public final class V2Mapper {
                             rule.from() + " is required (" + rule.where() + ")", Hl7ErrorCode.REQUIRED_FIELD_MISSING);
                 }
             }
+        }
+        // split-copy: after the segment's rules, so an element a later rule (a site's add-rules) extended
+        // is copied whole
+        for (Split s : splits) {
+            for (String name : s.copy()) {
+                JsonNode element = target.get(name);
+                if (element == null || element.isNull()) {
+                    s.element().remove(name);
+                } else {
+                    s.element().set(name, element.deepCopy());
+                }
+            }
+        }
+    }
+
+    /** An element made by {@code split-to:}, waiting for the {@code split-copy:} elements. */
+    private record Split(ObjectNode element, List<String> copy) {}
+
+    /**
+     * A rule with {@code split-to:} (IG OBX[Observation-Component]): one value converts and writes at
+     * {@code to} as usual; several repetitions convert each on its own, into a new element at {@code
+     * split-to} apiece, so no repetition is dropped. Each value is converted as the only one (see
+     * {@link MappingContext#oneRepetition()}). True when something was written.
+     */
+    private boolean applySplit(
+            MappingContext context, Rule rule, List<V2Value> values, ObjectNode target, List<Split> splits) {
+        boolean written = false;
+        context.oneRepetition(true);
+        try {
+            if (values.size() == 1) {
+                JsonNode converted =
+                        convert(context, rule, values.get(0), rule.from().toString());
+                if (converted != null) {
+                    JsonTargets.set(target, rule.to(), converted);
+                    written = true;
+                }
+                return written;
+            }
+            for (int i = 0; i < values.size(); i++) {
+                JsonNode converted = convert(context, rule, values.get(i), rule.from() + "~" + (i + 1));
+                if (converted == null) {
+                    continue;
+                }
+                ObjectNode element = MappingContext.JSON.objectNode();
+                for (String name : rule.splitCopy()) {
+                    element.putNull(name); // keeps the copied elements first, as FHIR lists them
+                }
+                JsonTargets.set(element, rule.to(), converted);
+                JsonTargets.set(target, rule.splitTo(), element);
+                splits.add(new Split(element, rule.splitCopy()));
+                written = true;
+            }
+            return written;
+        } finally {
+            context.oneRepetition(false);
         }
     }
 

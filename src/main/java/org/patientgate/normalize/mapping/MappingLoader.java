@@ -62,6 +62,8 @@ public final class MappingLoader {
             "create",
             "when",
             "default",
+            "split-to",
+            "split-copy",
             "note");
     private static final Set<String> PLAN_KEYS =
             Set.of("name", "segment", "resource", "map", "parent", "link", "into", "required", "when", "note");
@@ -545,6 +547,40 @@ public final class MappingLoader {
                     new MappingError(file, line, "create: needs type: naming a datatype map that builds the resource"));
         }
         Condition when = m.containsKey("when") ? condition(m.get("when"), file, segmentMap, errors) : null;
+        TargetPath splitTo = null;
+        List<String> splitCopy = List.of();
+        String splitToText = scalar(m.get("split-to"));
+        if (splitToText != null) {
+            splitTo = TargetPath.parse(splitToText);
+            List<TargetPath.Step> steps = splitTo == null ? List.of() : splitTo.steps();
+            if (splitTo == null
+                    || steps.isEmpty()
+                    || steps.get(steps.size() - 1).index() != TargetPath.Step.APPEND) {
+                errors.add(new MappingError(
+                        file, line, "split-to: " + splitToText + " is not an appending element path (component[])"));
+            }
+            if (!segmentMap) {
+                errors.add(new MappingError(file, line, "split-to: is for segment maps only"));
+            } else if (from == null || value != null || ref != null) {
+                errors.add(new MappingError(file, line, "split-to: needs from: (and no value: or ref:)"));
+            }
+            if ("true".equals(scalar(m.get("repeat")))) {
+                errors.add(new MappingError(
+                        file, line, "split-to: and repeat: true exclude each other (split-to reads every repetition)"));
+            }
+        }
+        if (m.containsKey("split-copy")) {
+            splitCopy = strings(m.get("split-copy"));
+            if (splitTo == null) {
+                errors.add(new MappingError(file, line, "split-copy: without split-to:"));
+            }
+            for (String element : splitCopy) {
+                if (!element.matches("[a-z][A-Za-z0-9]*")) {
+                    errors.add(new MappingError(
+                            file, line, "split-copy: " + element + " is not an element name of the resource (code)"));
+                }
+            }
+        }
         if (errors.size() > before) {
             return null;
         }
@@ -563,7 +599,9 @@ public final class MappingLoader {
                 ref,
                 create,
                 when,
-                scalar(m.get("default")));
+                scalar(m.get("default")),
+                splitTo,
+                splitCopy);
     }
 
     private Condition condition(Node node, String file, boolean segmentMap, List<MappingError> errors) {

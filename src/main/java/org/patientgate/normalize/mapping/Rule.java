@@ -21,6 +21,10 @@ package org.patientgate.normalize.mapping;
  * @param create a resource type: the value becomes its own resource, referenced at {@code to}
  * @param when condition, or null
  * @param defaultValue written when the field is empty
+ * @param splitTo where each repetition goes when the field has more than one (a new element per
+ *     repetition, the value written at {@code to} inside it), or null: IG OBX[Observation-Component]
+ * @param splitCopy elements of the target copied into each split element once the segment's rules
+ *     have run (the Observation's {@code code} into each component); empty without {@code splitTo}
  */
 public record Rule(
         String file,
@@ -37,7 +41,13 @@ public record Rule(
         String ref,
         String create,
         Condition when,
-        String defaultValue) {
+        String defaultValue,
+        TargetPath splitTo,
+        java.util.List<String> splitCopy) {
+
+    public Rule {
+        splitCopy = splitCopy == null ? java.util.List.of() : java.util.List.copyOf(splitCopy);
+    }
 
     /** What happens to a code the lookup table does not have. */
     public enum Unmapped {

@@ -104,6 +104,8 @@ class TransformsTest {
                 null,
                 null,
                 null,
+                null,
+                null,
                 null);
     }
 
@@ -587,6 +589,35 @@ class TransformsTest {
         @ValueSource(strings = {"ST", "TX", "FT"})
         void textTypesAreStringsWithRepetitionsAsLines(String type) {
             assertJson(value(type, "Line one~Line two", ""), "{'valueString':'Line one\\nLine two'}");
+        }
+
+        @ParameterizedTest
+        @CsvSource({"NM, 27~25", "CWE, 3092008^Staph^SCT~112283007^E. coli^SCT", "DTM, 20240101~20240102"})
+        void aRepeatingValueTypeFailsWithoutSplitInsteadOfKeepingTheFirst(String type, String obx5) {
+            // without split-to the second value would be dropped silently: the message is rejected instead
+            assertThatThrownBy(() -> value(type, obx5, ""))
+                    .isInstanceOf(MappingFailure.class)
+                    .hasMessageContaining("OBX-5 of type " + type + " repeats (2 values)")
+                    .hasMessageContaining("split-to")
+                    .hasMessageContaining("test.yaml:7")
+                    .hasMessageNotContaining("27");
+        }
+
+        @Test
+        void anEmptyRepetitionDoesNotCountAsAValue() {
+            assertJson(value("NM", "27~", ""), "{'valueQuantity':{'value':27}}");
+        }
+
+        @Test
+        void oneRepetitionOfASplitRuleConvertsOnlyTheValueGiven() {
+            MappingContext c = context("OBX|1|ST|1234-5^Test^LN||first~second|");
+            c.oneRepetition(true);
+            assertJson(Transforms.obxValue(c, c.segment().field(5).get(1), rule()), "{'valueString':'second'}");
+            MappingContext n = context("OBX|1|NM|1234-5^Test^LN||27~25|mg^^UCUM");
+            n.oneRepetition(true);
+            assertJson(
+                    Transforms.obxValue(n, n.segment().field(5).get(1), rule()),
+                    "{'valueQuantity':{'value':25,'unit':'mg','system':'" + UCUM + "','code':'mg'}}");
         }
 
         @Test

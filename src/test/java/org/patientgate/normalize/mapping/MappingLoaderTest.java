@@ -94,13 +94,47 @@ class MappingLoaderTest {
     @Test
     void unknownTransformNamesTheRuleAndTheKnownOnes() throws IOException {
         Path file = root.resolve("hl7v2/segment/OBX.yaml");
-        replace(file, "    transform: obxValue\n", "    transform: obxVal\n");
+        replace(file, "    transform: obxValue\n    split-to:", "    transform: obxVal\n    split-to:");
         MappingError error = single(errors(root));
         assertThat(error.file()).isEqualTo("hl7v2/segment/OBX.yaml");
-        assertThat(error.line()).isEqualTo(lineOf(file, "- from: OBX-5\n"));
+        assertThat(error.line()).isEqualTo(lineOf(file, "- from: OBX-5\n    to: .\n    transform: obxVal\n"));
         assertThat(error.message())
                 .startsWith("transform obxVal is not a known function")
                 .contains("obxValue", "codeableConcept");
+    }
+
+    @Test
+    void splitToMustAppend() throws IOException {
+        Path file = root.resolve("hl7v2/segment/OBX.yaml");
+        replace(file, "    split-to: component[]\n", "    split-to: component\n");
+        MappingError error = single(errors(root));
+        assertThat(error.file()).isEqualTo("hl7v2/segment/OBX.yaml");
+        assertThat(error.line())
+                .isEqualTo(lineOf(file, "- from: OBX-5\n    to: .\n    transform: obxValue\n    split-to"));
+        assertThat(error.message()).isEqualTo("split-to: component is not an appending element path (component[])");
+    }
+
+    @Test
+    void splitToExcludesRepeatAndSplitCopyNeedsSplitTo() throws IOException {
+        Path file = root.resolve("hl7v2/segment/OBX.yaml");
+        replace(file, "    split-to: component[]\n", "    split-to: component[]\n    repeat: true\n");
+        replace(
+                file,
+                "    to: effectiveDateTime\n    type: dateTime\n    when:",
+                "    to: effectiveDateTime\n" + "    type: dateTime\n    split-copy: [code]\n    when:");
+        assertThat(errors(root))
+                .extracting(MappingError::message)
+                .containsExactlyInAnyOrder(
+                        "split-to: and repeat: true exclude each other (split-to reads every repetition)",
+                        "split-copy: without split-to:");
+    }
+
+    @Test
+    void splitCopyNamesElements() throws IOException {
+        Path file = root.resolve("hl7v2/segment/OBX.yaml");
+        replace(file, "    split-copy: [code]\n", "    split-copy: [code.coding]\n");
+        assertThat(single(errors(root)).message())
+                .isEqualTo("split-copy: code.coding is not an element name of the resource (code)");
     }
 
     @Test
@@ -420,7 +454,7 @@ class MappingLoaderTest {
         Path pid = root.resolve("hl7v2/segment/PID.yaml");
         replace(pid, "    type: date ", "    tpye: date ");
         Path obx = root.resolve("hl7v2/segment/OBX.yaml");
-        replace(obx, "    transform: obxValue\n", "    transform: obxVal\n");
+        replace(obx, "    transform: obxValue\n    split-to:", "    transform: obxVal\n    split-to:");
         Path table = root.resolve("vocabulary/v2-0078.csv");
         append(table, "H,HH,Critical high\n");
         Path site = site(
@@ -432,7 +466,9 @@ class MappingLoaderTest {
                 .extracting(MappingError::file, MappingError::line)
                 .containsExactlyInAnyOrder(
                         tuple("hl7v2/segment/PID.yaml", lineOf(pid, "tpye: date")),
-                        tuple("hl7v2/segment/OBX.yaml", lineOf(obx, "- from: OBX-5\n")),
+                        tuple(
+                                "hl7v2/segment/OBX.yaml",
+                                lineOf(obx, "- from: OBX-5\n    to: .\n    transform: obxVal\n")),
                         tuple("vocabulary/v2-0078.csv", lineCount(table)),
                         tuple("sites/st-elsewhere/site.yaml", lineOf(site, "default-zone:")));
         assertThat(thrown.getMessage())
