@@ -1,7 +1,6 @@
 package org.patientgate.ingest;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
 import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.validation.FhirValidator;
@@ -20,11 +19,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
-import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
-import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.instance.model.api.IBaseOperationOutcome;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
@@ -79,19 +73,17 @@ public class FhirIntake {
         }
     }
 
+    /** The shared R4 validator (the normalization stage's sampled validation uses it too). */
+    public FhirValidator validator() {
+        return validator;
+    }
+
     public FhirIntake(MessageStore store, FhirContext fhir, FhirIngestProperties properties, Clock clock) {
         this.store = store;
         this.fhir = fhir;
         this.properties = properties;
         this.clock = clock;
-        ValidationSupportChain support = new ValidationSupportChain(
-                new DefaultProfileValidationSupport(fhir),
-                new CommonCodeSystemsTerminologyService(fhir),
-                new InMemoryTerminologyServerValidationSupport(fhir),
-                new SnapshotGeneratingValidationSupport(fhir));
-        FhirInstanceValidator instanceValidator = new FhirInstanceValidator(support);
-        instanceValidator.setAnyExtensionsAllowed(true);
-        this.validator = fhir.newValidator().registerValidatorModule(instanceValidator);
+        this.validator = R4Validation.newValidator(fhir);
         // The first validation loads the R4 definitions (seconds); do it now, off the request path.
         Thread warmUp = new Thread(
                 () -> validator.validateWithResult(new org.hl7.fhir.r4.model.Patient()), "fhir-validator-warm-up");

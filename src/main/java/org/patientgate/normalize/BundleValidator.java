@@ -1,7 +1,6 @@
 package org.patientgate.normalize;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.SingleValidationMessage;
@@ -9,11 +8,7 @@ import ca.uhn.fhir.validation.ValidationResult;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
-import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
-import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+import org.patientgate.ingest.R4Validation;
 
 /**
  * Full validation of a canonical bundle against the FHIR R4 base specification (HAPI's instance
@@ -33,16 +28,15 @@ public final class BundleValidator {
     private final FhirContext fhir;
     private final FhirValidator validator;
 
+    /** With a validator of its own (tools and tests). */
     public BundleValidator(FhirContext fhir) {
+        this(fhir, R4Validation.newValidator(fhir));
+    }
+
+    /** Sharing the hub's validator (see {@link R4Validation}). */
+    public BundleValidator(FhirContext fhir, FhirValidator validator) {
         this.fhir = fhir;
-        ValidationSupportChain support = new ValidationSupportChain(
-                new DefaultProfileValidationSupport(fhir),
-                new CommonCodeSystemsTerminologyService(fhir),
-                new InMemoryTerminologyServerValidationSupport(fhir),
-                new SnapshotGeneratingValidationSupport(fhir));
-        FhirInstanceValidator instanceValidator = new FhirInstanceValidator(support);
-        instanceValidator.setAnyExtensionsAllowed(true);
-        this.validator = fhir.newValidator().registerValidatorModule(instanceValidator);
+        this.validator = validator;
     }
 
     /** Errors (and fatal findings) only; empty means the bundle is valid. */

@@ -50,8 +50,9 @@ class NormalizeConfiguration {
 
     @Bean
     @Lazy
-    BundleValidator bundleValidator(FhirContext fhirContext) {
-        return new BundleValidator(fhirContext);
+    BundleValidator bundleValidator(FhirContext fhirContext, org.patientgate.ingest.FhirIntake fhirIntake) {
+        // One R4 validator in the hub: its definitions are a large part of the heap.
+        return new BundleValidator(fhirContext, fhirIntake.validator());
     }
 
     @Bean
