@@ -20,4 +20,4 @@ import org.springframework.validation.annotation.Validated;
 public record NormalizeProperties(
         @DefaultValue("") String defaultZone,
         @DefaultValue("0.001") @DecimalMin("0") @DecimalMax("1") double validateSampleRate,
-        @DefaultValue("4") int consumers) {}
+        @DefaultValue("2") int consumers) {}

@@ -104,12 +104,7 @@ class NormalizePipelineIT extends HubIntegrationTest {
                                     }
                                 })));
 
-        String metrics = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create(baseUrl() + "/actuator/prometheus"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
+        String metrics = prometheus();
         assertThat(metrics).contains("hub_normalize_messages_total{outcome=\"normalized\",structure=\"ORU_R01\"}");
     }
 
@@ -214,11 +209,7 @@ class NormalizePipelineIT extends HubIntegrationTest {
     void enhancedModeSenderGetsAnApplicationErrorAcknowledgmentAtItsOwnListener() throws Exception {
         String controlId = "APPACK-" + System.nanoTime();
         // Enhanced mode: MSH-15 AL (commit ACK), MSH-16 ER (application ACK on errors only).
-        String message = "MSH|^~\\&|APPACKSYS|GENHOSP|PATIENTGATE|HUB|20261123101500+0100||ORU^R01^ORU_R01|"
-                + controlId + "|P|2.5.1|||AL|ER\r"
-                + Hl7Messages.pid("MRN" + controlId, "DOE^JANE")
-                + "OBR|1|ORD1|FIL1|24331-1^Lipid panel^LN|||20261123090000" + "|".repeat(18) + "Q\r"
-                + Hl7Messages.obx("NM", "937.25", "F");
+        String message = unmappableFromAppAckSys(controlId, "|||AL|ER");
         try (ServerSocket senderListener = new ServerSocket()) {
             senderListener.bind(new InetSocketAddress("127.0.0.1", APPLICATION_ACK_PORT));
             senderListener.setSoTimeout(30_000);
@@ -247,23 +238,14 @@ class NormalizePipelineIT extends HubIntegrationTest {
             assertThat(applicationAck).doesNotContain("937.25").doesNotContain("JANE");
         }
         awaitStatus(controlId, "DEAD_LETTER");
-        String metrics = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(URI.create(baseUrl() + "/actuator/prometheus"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
+        String metrics = prometheus();
         assertThat(metrics).containsPattern("hub_mllp_application_acks_total\\{[^}]*outcome=\"sent\"[^}]*\\} [1-9]");
     }
 
     @Test
     void originalModeSenderGetsNoApplicationAcknowledgment() throws Exception {
         String controlId = "APPACK-ORIG-" + System.nanoTime();
-        String message = "MSH|^~\\&|APPACKSYS|GENHOSP|PATIENTGATE|HUB|20261123101500+0100||ORU^R01^ORU_R01|"
-                + controlId + "|P|2.5.1\r"
-                + Hl7Messages.pid("MRN" + controlId, "DOE^JANE")
-                + "OBR|1|ORD1|FIL1|24331-1^Lipid panel^LN|||20261123090000" + "|".repeat(18) + "Q\r"
-                + Hl7Messages.obx("NM", "937.25", "F");
+        String message = unmappableFromAppAckSys(controlId, "");
         try (ServerSocket senderListener = new ServerSocket()) {
             senderListener.bind(new InetSocketAddress("127.0.0.1", APPLICATION_ACK_PORT));
             senderListener.setSoTimeout(3_000);
@@ -295,5 +277,23 @@ class NormalizePipelineIT extends HubIntegrationTest {
             }
         }
         return "";
+    }
+
+    /** An ORU^R01 from APPACKSYS whose OBR-25 no table maps; {@code mshTail} follows MSH-12. */
+    private static String unmappableFromAppAckSys(String controlId, String mshTail) {
+        return "MSH|^~\\&|APPACKSYS|GENHOSP|PATIENTGATE|HUB|20261123101500+0100||ORU^R01^ORU_R01|" + controlId
+                + "|P|2.5.1" + mshTail + "\r"
+                + Hl7Messages.pid("MRN" + controlId, "DOE^JANE")
+                + "OBR|1|ORD1|FIL1|24331-1^Lipid panel^LN|||20261123090000" + "|".repeat(18) + "Q\r"
+                + Hl7Messages.obx("NM", "937.25", "F");
+    }
+
+    private String prometheus() throws Exception {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(baseUrl() + "/actuator/prometheus"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 }
