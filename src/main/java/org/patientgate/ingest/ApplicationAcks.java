@@ -100,7 +100,7 @@ public final class ApplicationAcks {
         if (!in.enhancedMode() || !("AL".equals(wanted) || "ER".equals(wanted))) {
             return Outcome.NOT_REQUESTED;
         }
-        String endpoint = endpoints.get(in.sendingApplication());
+        String endpoint = endpoints.get(in.sendingApplication().toUpperCase(java.util.Locale.ROOT));
         if (endpoint == null) {
             log.info(
                     "Message {} asks for an application acknowledgment, but hub.mllp.application-acks names no "

@@ -31,7 +31,8 @@ import org.springframework.validation.annotation.Validated;
  * @param storeTimeout how long a listener waits for the durable write before answering AR 207
  * @param applicationAcks where to send HL7 application acknowledgments (enhanced mode, MSH-16 AL or
  *     ER) when a later stage cannot process a message: sending application (MSH-3) to {@code
- *     host:port} of that system's MLLP listener; a sender not named gets none
+ *     host:port} of that system's MLLP listener (names compared without case); a sender not named
+ *     gets none
  */
 @Validated
 @ConfigurationProperties("hub.mllp")
@@ -53,7 +54,12 @@ public record MllpProperties(
         Map<String, String> applicationAcks) {
 
     public MllpProperties {
-        applicationAcks = applicationAcks == null ? Map.of() : Map.copyOf(applicationAcks);
+        // Keys compared without case: environment variables reach the binder in lower case.
+        Map<String, String> byApplication = new java.util.HashMap<>();
+        if (applicationAcks != null) {
+            applicationAcks.forEach((k, v) -> byApplication.put(k.toUpperCase(java.util.Locale.ROOT), v));
+        }
+        applicationAcks = Map.copyOf(byApplication);
         for (Map.Entry<String, String> e : applicationAcks.entrySet()) {
             if (!e.getValue().matches("[^:\\s]+:[0-9]{1,5}")) {
                 throw new IllegalArgumentException(

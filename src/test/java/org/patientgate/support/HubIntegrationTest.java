@@ -52,7 +52,8 @@ public abstract class HubIntegrationTest {
         registry.add("hub.mllp.idle-timeout-ms", () -> IDLE_TIMEOUT_MS);
         registry.add("hub.api.token", () -> API_TOKEN);
         registry.add("hub.fhir.token", () -> FHIR_TOKEN);
-        registry.add("hub.mllp.application-acks.APPACKSYS", () -> "127.0.0.1:" + APPLICATION_ACK_PORT);
+        // Lower case, as an environment variable would bind it: MSH-3 is compared without case.
+        registry.add("hub.mllp.application-acks.appacksys", () -> "127.0.0.1:" + APPLICATION_ACK_PORT);
     }
 
     protected String baseUrl() {
