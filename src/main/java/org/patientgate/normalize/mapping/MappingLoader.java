@@ -491,7 +491,7 @@ public final class MappingLoader {
         String value = scalar(m.get("value"));
         String ref = scalar(m.get("ref"));
         String transform = scalar(m.get("transform"));
-        if (from == null && value == null && ref == null) {
+        if (from == null && fromText == null && value == null && ref == null) {
             if (segmentMap || transform == null) {
                 from = segmentMap ? null : FieldPath.SELF;
             } else {
