@@ -545,7 +545,44 @@ public final class Transforms {
         if (use != null) {
             cp.put("use", use);
         }
+        // XTN-13/14 effective start and expiration date, XTN-18 preference order (IG XTN[ContactPoint]
+        // rows 13, 14, 18)
+        ObjectNode period = null;
+        for (int i = 0; i < 2; i++) {
+            String date = xtn.part(13 + i).text();
+            if (date.isEmpty()) {
+                continue;
+            }
+            if (period == null) {
+                period = cp.putObject("period");
+            }
+            try {
+                period.put(i == 0 ? "start" : "end", V2DateTime.toFhirDateTime(date, context.zone()));
+            } catch (IllegalArgumentException e) {
+                throw new MappingFailure("XTN-" + (13 + i) + ": " + e.getMessage() + " (" + rule.where() + ")");
+            }
+        }
+        Integer rank = positiveInteger(xtn.part(18).text());
+        if (rank != null) {
+            cp.put("rank", rank);
+        }
         return cp;
+    }
+
+    /** A whole number of at least 1 (ContactPoint.rank is a positiveInt); null for anything else. */
+    private static Integer positiveInteger(String text) {
+        if (text.isBlank()) {
+            return null;
+        }
+        try {
+            BigDecimal n = new BigDecimal(text.strip());
+            if (n.signum() <= 0 || n.stripTrailingZeros().scale() > 0) {
+                return null;
+            }
+            return n.intValueExact();
+        } catch (NumberFormatException | ArithmeticException e) {
+            return null;
+        }
     }
 
     /** PL (point of care, room, bed, facility) as a location's display text. */

@@ -360,7 +360,13 @@ public final class V2Mapper {
         return MappingContext.JSON.textNode(v);
     }
 
-    /** The segment a rule reads: its own, an ancestor's of that name, or the message's first. */
+    /**
+     * The segment a rule reads: its own; an ancestor's of that name; else the nearest one before it with
+     * no segment of its own name in between (its group's, as the ORC before an OBR); else the message's
+     * first, unless that belongs to another group. A segment of that name counts as a group's when one
+     * comes after a segment of this one's name (an ORC after an OBR): then an OBR whose group has no ORC
+     * reads no ORC field, where one before every group (MSH, PID, a single ORC) is read by all.
+     */
     private static V2Segment sourceSegment(Run run, V2Segment own, String name, Instance scope) {
         if (name == null || name.equals(own.name())) {
             return own;
@@ -370,7 +376,44 @@ public final class V2Mapper {
                 return i.segment;
             }
         }
-        return run.message.first(name);
+        List<V2Segment> segments = run.message.segments();
+        boolean laterGroup = false; // this segment follows another of its name
+        for (int at = Math.min(own.index(), segments.size()) - 1; at >= 0; at--) {
+            String before = segments.get(at).name();
+            if (before.equals(name)) {
+                return segments.get(at);
+            }
+            if (before.equals(own.name())) {
+                laterGroup = true;
+                break;
+            }
+        }
+        V2Segment first = run.message.first(name);
+        if (first == null) {
+            return null;
+        }
+        boolean groupLevel = false; // a segment of that name follows one of this one's name
+        boolean seenOwn = false;
+        for (V2Segment segment : segments) {
+            if (segment.name().equals(own.name())) {
+                seenOwn = true;
+            } else if (seenOwn && segment.name().equals(name)) {
+                groupLevel = true;
+                break;
+            }
+        }
+        if (!groupLevel) {
+            return first;
+        }
+        if (laterGroup || first.index() < own.index()) {
+            return null; // an earlier group's
+        }
+        for (int at = own.index() + 1; at < first.index(); at++) {
+            if (segments.get(at).name().equals(own.name())) {
+                return null; // a later group's
+            }
+        }
+        return first;
     }
 
     private static List<V2Value> read(V2Segment segment, FieldPath path, boolean repeat) {

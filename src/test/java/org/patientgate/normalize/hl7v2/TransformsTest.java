@@ -811,6 +811,39 @@ class TransformsTest {
         }
 
         @Test
+        void periodFromXtn13And14() {
+            assertJson(
+                    telecom("^PRN^PH^^^555^5551234^^^^^^20010110^20020110"),
+                    "{'system':'phone','value':'555 5551234','use':'home','period':{'start':'2001-01-10','end':'2002-01-10'}}");
+            assertJson(
+                    telecom("^PRN^PH^^^555^5551234^^^^^^^20300131"),
+                    "{'system':'phone','value':'555 5551234','use':'home','period':{'end':'2030-01-31'}}");
+        }
+
+        @Test
+        void invalidPeriodDateIsUnmappableNamingTheComponent() {
+            assertThatThrownBy(() -> telecom("^PRN^PH^^^555^5551234^^^^^^2001X110"))
+                    .isInstanceOf(MappingFailure.class)
+                    .hasMessageContaining("XTN-13")
+                    .hasMessageNotContaining("2001X110");
+        }
+
+        @Test
+        void rankFromXtn18WhenAPositiveWholeNumber() {
+            assertJson(
+                    telecom("^PRN^PH^^^555^5551234^^^^^^^^^^^2"),
+                    "{'system':'phone','value':'555 5551234','use':'home','rank':2}");
+            assertJson(
+                    telecom("^PRN^PH^^^555^5551234^^^^^^^^^^^2.0"),
+                    "{'system':'phone','value':'555 5551234','use':'home','rank':2}");
+            for (String notARank : new String[] {"0", "-1", "1.5", "first"}) {
+                assertJson(
+                        telecom("^PRN^PH^^^555^5551234^^^^^^^^^^^" + notARank),
+                        "{'system':'phone','value':'555 5551234','use':'home'}");
+            }
+        }
+
+        @Test
         void unformattedNumberInXtn12() {
             assertJson(
                     telecom("^PRN^PH^^^^^^^^^+15555551234"), "{'system':'phone','value':'+15555551234','use':'home'}");
