@@ -77,6 +77,9 @@ public final class ConvertCommand {
               --out DIR        write DIR/<file name without extension>.json per input instead of stdout
               --validate       validate each bundle against FHIR R4; errors per file, exit 1 if any
               --charset NAME   charset of HL7 v2 messages without MSH-18 (default ISO-8859-1)
+              --zone ZONE      time zone for HL7 date/times without an offset, for senders whose site
+                               sets none (default: system property hub.normalize.default-zone, else
+                               this machine's zone), as the hub's hub.normalize.default-zone
               --diff OLD_DIR   convert with OLD_DIR and with the current mappings and print per file
                                what changes in the output (with --out/--validate: current output)
               --help           this text
@@ -131,8 +134,10 @@ public final class ConvertCommand {
             if (inputs.isEmpty()) {
                 throw new UsageException("no files to convert in " + options.inputs);
             }
-            Normalizer current = load(options.mappings, "mappings folder", err);
-            Normalizer old = options.diffAgainst == null ? null : load(options.diffAgainst, "old mappings folder", err);
+            Normalizer current = load(options.mappings, options.zone, "mappings folder", err);
+            Normalizer old = options.diffAgainst == null
+                    ? null
+                    : load(options.diffAgainst, options.zone, "old mappings folder", err);
             if (current == null || (options.diffAgainst != null && old == null)) {
                 return USAGE;
             }
@@ -148,12 +153,13 @@ public final class ConvertCommand {
     }
 
     /** The mappings, or null after printing every error ({@code file:line: message}). */
-    private static Normalizer load(Path dir, String what, PrintStream err) throws UsageException {
+    private static Normalizer load(Path dir, java.time.ZoneId zone, String what, PrintStream err)
+            throws UsageException {
         if (!Files.isDirectory(dir)) {
             throw new UsageException(what + " " + dir + " does not exist");
         }
         try {
-            return Normalizer.load(dir);
+            return Normalizer.load(dir, zone);
         } catch (InvalidMappingsException e) {
             List<MappingError> errors = e.errors();
             err.println("convert: " + what + " " + dir + " has " + errors.size() + " error(s):");
@@ -495,11 +501,16 @@ public final class ConvertCommand {
         boolean validate;
         String charset = "ISO-8859-1";
         Path diffAgainst;
+        java.time.ZoneId zone;
         boolean help;
         final List<Path> inputs = new ArrayList<>();
 
         static Options parse(String[] args) throws UsageException {
             Options options = new Options();
+            String configured = System.getProperty("hub.normalize.default-zone", "");
+            options.zone = configured.isBlank()
+                    ? java.time.ZoneId.systemDefault()
+                    : zone(configured, "hub.normalize.default-zone");
             boolean onlyFiles = false;
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
@@ -518,7 +529,7 @@ public final class ConvertCommand {
                     case "--" -> onlyFiles = true;
                     case "--help" -> options.help = true;
                     case "--validate" -> options.validate = true;
-                    case "--mappings", "--out", "--charset", "--diff" -> {
+                    case "--mappings", "--out", "--charset", "--diff", "--zone" -> {
                         if (value == null) {
                             if (i + 1 >= args.length) {
                                 throw new UsageException(name + " needs a value");
@@ -539,11 +550,20 @@ public final class ConvertCommand {
             return options;
         }
 
+        private static java.time.ZoneId zone(String value, String what) throws UsageException {
+            try {
+                return java.time.ZoneId.of(value);
+            } catch (java.time.DateTimeException e) {
+                throw new UsageException(what + " " + value + " is not a time zone id (e.g. Europe/Berlin, +08:00)");
+            }
+        }
+
         private void set(String name, String value) throws UsageException {
             switch (name) {
                 case "--mappings" -> mappings = Path.of(value);
                 case "--out" -> out = Path.of(value);
                 case "--diff" -> diffAgainst = Path.of(value);
+                case "--zone" -> zone = zone(value, "--zone");
                 case "--charset" -> {
                     try {
                         Charset.forName(value);

@@ -291,4 +291,32 @@ class ConvertCommandTest {
                 .isNull();
         assertThat(ConvertCommand.Format.of(new byte[0])).isNull();
     }
+
+    @Test
+    void zoneAppliesToDateTimesSentWithoutAnOffset() throws IOException {
+        Path message = temp.resolve("no-offset.hl7");
+        Files.writeString(
+                message,
+                "MSH|^~\\&|LAB|HOSP|PG|HUB|20261123101500||ORU^R01^ORU_R01|Z1|P|2.5.1\r"
+                        + "PID|1||123^^^HOSP^MR||DOE^JANE\r"
+                        + "OBR|1|||24331-1^Lipid panel^LN|||20261123090000\r"
+                        + "OBX|1|NM|2093-3^Cholesterol^LN||182|mg/dL|||||F\r",
+                StandardCharsets.ISO_8859_1);
+
+        Result shanghai = convert("--mappings", MAPPINGS, "--zone", "Asia/Shanghai", message);
+        Result berlin = convert("--mappings", MAPPINGS, "--zone=Europe/Berlin", message);
+
+        assertThat(shanghai.status()).isZero();
+        assertThat(berlin.status()).isZero();
+        assertThat(parse(shanghai.out()).path("timestamp").asText()).isEqualTo("2026-11-23T10:15:00+08:00");
+        assertThat(parse(berlin.out()).path("timestamp").asText()).isEqualTo("2026-11-23T10:15:00+01:00");
+    }
+
+    @Test
+    void unknownZoneIsAUsageError() {
+        Result result = convert("--mappings", MAPPINGS, "--zone", "Mars/Olympus", ORU);
+
+        assertThat(result.status()).isEqualTo(ConvertCommand.USAGE);
+        assertThat(result.err()).contains("--zone Mars/Olympus is not a time zone id");
+    }
 }
