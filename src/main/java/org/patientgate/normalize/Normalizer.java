@@ -38,7 +38,7 @@ public final class Normalizer {
 
     private Normalizer(Path directory, ZoneId defaultZone) {
         this.directory = directory;
-        this.loader = new MappingLoader(V2Mapper.transformNames(), defaultZone);
+        this.loader = new MappingLoader(V2Mapper.transformNames(), V2Mapper.tablesReadByTransforms(), defaultZone);
     }
 
     /** Loads the mappings folder; default zone for senders without one: the JVM's. */

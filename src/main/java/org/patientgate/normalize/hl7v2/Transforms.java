@@ -22,6 +22,11 @@ public final class Transforms {
 
     private Transforms() {}
 
+    /** Vocabulary tables a transform reads by name, whatever the rule says (the loader checks them). */
+    static Map<String, java.util.Set<String>> tablesRead() {
+        return Map.of("contactPoint", java.util.Set.of("v2-0201", "v2-0202"));
+    }
+
     static Map<String, Transform> all() {
         return Map.ofEntries(
                 Map.entry("codeableConcept", (Transform) Transforms::codeableConcept),

@@ -52,6 +52,11 @@ public final class V2Mapper {
         return Transforms.all().keySet();
     }
 
+    /** For each transform that reads vocabulary tables by name, those tables. */
+    public static Map<String, java.util.Set<String>> tablesReadByTransforms() {
+        return Transforms.tablesRead();
+    }
+
     /** The canonical bundle of one message, and its id. */
     public record Result(String bundleId, ObjectNode bundle, String structure) {}
 

@@ -69,6 +69,7 @@ public final class MappingLoader {
             Set.of("name", "segment", "resource", "map", "parent", "link", "into", "required", "when", "note");
 
     private final Set<String> transforms;
+    private final Map<String, Set<String>> tablesByTransform;
     private final ZoneId defaultZone;
 
     /**
@@ -76,7 +77,15 @@ public final class MappingLoader {
      * @param defaultZone zone for senders whose site does not set one
      */
     public MappingLoader(Set<String> transforms, ZoneId defaultZone) {
+        this(transforms, Map.of(), defaultZone);
+    }
+
+    /**
+     * @param tablesByTransform vocabulary tables a transform reads by name: a rule using it needs them
+     */
+    public MappingLoader(Set<String> transforms, Map<String, Set<String>> tablesByTransform, ZoneId defaultZone) {
         this.transforms = Set.copyOf(transforms);
+        this.tablesByTransform = Map.copyOf(tablesByTransform);
         this.defaultZone = defaultZone;
     }
 
@@ -518,6 +527,17 @@ public final class MappingLoader {
                     line,
                     "transform " + transform + " is not a known function; known: "
                             + new java.util.TreeSet<>(transforms)));
+        }
+        if (transform != null) {
+            for (String table : new java.util.TreeSet<>(tablesByTransform.getOrDefault(transform, Set.of()))) {
+                if (!layer.vocabularies.containsKey(table)) {
+                    errors.add(new MappingError(
+                            file,
+                            line,
+                            "transform " + transform + " reads table " + table + ", not found (vocabulary/" + table
+                                    + ".csv)"));
+                }
+            }
         }
         String lookup = scalar(m.get("lookup"));
         Rule.Unmapped unmapped = null;

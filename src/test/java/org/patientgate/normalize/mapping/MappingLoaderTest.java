@@ -160,6 +160,18 @@ class MappingLoaderTest {
     }
 
     @Test
+    void tableATransformReadsByNameIsRequiredWhereTheTransformIsUsed() throws IOException {
+        Files.delete(root.resolve("vocabulary/v2-0201.csv"));
+        List<MappingError> errors = errors(root);
+        assertThat(errors).isNotEmpty().allSatisfy(e -> assertThat(e.message())
+                .isEqualTo("transform contactPoint reads table v2-0201, not found (vocabulary/v2-0201.csv)"));
+        assertThat(errors)
+                .extracting(MappingError::file, MappingError::line)
+                .contains(tuple(
+                        "hl7v2/segment/PID.yaml", lineOf(root.resolve("hl7v2/segment/PID.yaml"), "- from: PID-13\n")));
+    }
+
+    @Test
     void lookupWithoutUnmappedDecision() throws IOException {
         Path file = root.resolve("hl7v2/segment/OBX.yaml");
         replace(file, "    lookup: v2-0078\n    unmapped: keep-original\n", "    lookup: v2-0078\n");
@@ -481,11 +493,11 @@ class MappingLoaderTest {
     // --- helpers -----------------------------------------------------------------------------
 
     Mappings load() throws InvalidMappingsException {
-        return new MappingLoader(V2Mapper.transformNames(), ZONE).load(root);
+        return new MappingLoader(V2Mapper.transformNames(), V2Mapper.tablesReadByTransforms(), ZONE).load(root);
     }
 
     static InvalidMappingsException thrown(Path folder) {
-        MappingLoader loader = new MappingLoader(V2Mapper.transformNames(), ZONE);
+        MappingLoader loader = new MappingLoader(V2Mapper.transformNames(), V2Mapper.tablesReadByTransforms(), ZONE);
         try {
             loader.load(folder);
         } catch (InvalidMappingsException e) {
