@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The fast structural check every canonical bundle passes before it leaves normalization (full R4
- * validation is sampled, see {@link BundleValidator}): a collection bundle, each entry's full URL
+ * The fast structural check every bundle the HL7 v2 mappings make passes before it leaves
+ * normalization (full R4 validation is sampled, see {@link BundleValidator}; FHIR input was validated
+ * at intake and keeps its structure through {@code FhirReducer}): a collection bundle, each entry's full URL
  * matching its resource id, every {@code urn:uuid} reference resolving to an entry, and the elements
  * R4 requires (cardinality 1..) present on the resource types the hub makes. Microseconds per
  * bundle, so it never caps throughput; a failure means a mapping produced an unusable bundle.

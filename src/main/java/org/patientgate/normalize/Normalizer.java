@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.concurrent.atomic.AtomicReference;
+import org.patientgate.ingest.Hl7Charsets;
 import org.patientgate.ingest.Hl7Envelope;
+import org.patientgate.ingest.Hl7ErrorCode;
 import org.patientgate.normalize.fhir.FhirReducer;
 import org.patientgate.normalize.hl7v2.V2Mapper;
 import org.patientgate.normalize.hl7v2.V2Message;
@@ -82,6 +84,16 @@ public final class Normalizer {
                     "not a readable HL7 v2 message: " + e.error().describe(),
                     e.error().code());
         }
+        java.util.Optional<String> charsetError = envelope.charsetError();
+        if (charsetError.isPresent()) {
+            // Intake refuses these; a converted file or a dry run must not map mis-decoded text.
+            String declared = envelope.msh(18, 1).trim();
+            throw new UnmappableMessageException(
+                    charsetError.get(),
+                    !declared.isEmpty() && Hl7Charsets.forHl7Name(declared).isEmpty()
+                            ? Hl7ErrorCode.TABLE_VALUE_NOT_FOUND
+                            : Hl7ErrorCode.DATA_TYPE_ERROR);
+        }
         V2Mapper.Result result = mapper.map(V2Message.of(envelope), current.get());
         java.util.List<String> problems = BundleCheck.problems(result.bundle());
         if (!problems.isEmpty()) {
@@ -95,8 +107,8 @@ public final class Normalizer {
     }
 
     /**
-     * Reduces FHIR R4 input (a Bundle of type transaction, batch, collection or message, or a single
-     * DiagnosticReport, Observation or Patient) to the canonical bundle shape.
+     * Reduces FHIR R4 input (a Bundle of type transaction, batch, collection, message or document, or
+     * a single resource of a report type) to the canonical bundle shape; see {@link FhirReducer}.
      */
     public CanonicalBundle fromFhir(byte[] json, String sender) throws UnmappableMessageException {
         FhirReducer.Result reduced = fhirReducer().reduce(json, sender);

@@ -97,7 +97,10 @@ class MappingsController {
         body.put(
                 "errors",
                 errors.stream()
-                        .map(f -> Map.of("severity", f.severity(), "location", f.location(), "message", f.message()))
+                        .map(f -> Map.of(
+                                "severity", String.valueOf(f.severity()),
+                                "location", java.util.Objects.toString(f.location(), ""),
+                                "message", java.util.Objects.toString(f.message(), "")))
                         .toList());
         return body;
     }

@@ -142,6 +142,9 @@ class NormalizePipelineIT extends HubIntegrationTest {
         assertThat(api().get("/api/messages/" + java.util.UUID.randomUUID() + "/bundle/validation")
                         .status())
                 .isEqualTo(404);
+        OperationsApi.Response missing = api().get("/api/messages/" + java.util.UUID.randomUUID() + "/bundle");
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.body().path("detail").asText()).startsWith("no bundle for message ");
     }
 
     @Test

@@ -17,10 +17,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.Charset;
-import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
-import java.nio.charset.UnsupportedCharsetException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -76,7 +73,8 @@ public final class ConvertCommand {
               --mappings DIR   mappings folder (default: system property hub.mappings-dir, else ./mappings)
               --out DIR        write DIR/<file name without extension>.json per input instead of stdout
               --validate       validate each bundle against FHIR R4; errors per file, exit 1 if any
-              --charset NAME   charset of HL7 v2 messages without MSH-18 (default ISO-8859-1)
+              --charset NAME   charset of HL7 v2 messages without MSH-18, an HL7 table 0211 or Java
+                               name (default ISO-8859-1; the hub's listener defaults to UNICODE UTF-8)
               --zone ZONE      time zone for HL7 date/times without an offset, for senders whose site
                                sets none (default: system property hub.normalize.default-zone, else
                                this machine's zone), as the hub's hub.normalize.default-zone
@@ -565,12 +563,14 @@ public final class ConvertCommand {
                 case "--diff" -> diffAgainst = Path.of(value);
                 case "--zone" -> zone = zone(value, "--zone");
                 case "--charset" -> {
+                    // The names the hub takes: an HL7 table 0211 name or a Java one.
                     try {
-                        Charset.forName(value);
-                    } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
-                        throw new UsageException("--charset " + value + " is not a charset this Java knows");
+                        charset = org.patientgate.ingest.Hl7Charsets.forConfiguredName(value)
+                                .name();
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("--charset " + value
+                                + " is not a charset name (HL7 table 0211 such as 'UNICODE UTF-8', or Java)");
                     }
-                    charset = value;
                 }
                 default -> throw new IllegalArgumentException(name);
             }

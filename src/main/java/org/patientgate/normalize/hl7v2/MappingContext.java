@@ -105,11 +105,6 @@ public final class MappingContext {
         return v;
     }
 
-    /** Applies a datatype map by name (e.g. CWE inside OBX-5); null when it yields nothing. */
-    public ObjectNode datatype(String name, V2Value value) {
-        return engine.applyDatatype(this, name, value);
-    }
-
     /**
      * The FHIR system for an HL7 coding-system name (CWE-3, table 0396), or the sender's local system
      * when the name is not a known one: local codes are kept, never dropped, under a system that
@@ -124,12 +119,10 @@ public final class MappingContext {
         if (c != null) {
             return c.code();
         }
-        if (codingSystemName.matches("HL7[0-9]{4}")) {
+        if (HL7_TABLE.matcher(codingSystemName).matches()) {
             return "http://terminology.hl7.org/CodeSystem/v2-" + codingSystemName.substring(3);
         }
-        if (codingSystemName.matches("99[A-Za-z0-9]{3}|L|LOCAL|local")) {
-            return localSystem(codingSystemName);
-        }
+        // 99zzz, L, LOCAL and any other name the table does not know: the sender's own system
         return localSystem(codingSystemName);
     }
 
@@ -137,6 +130,8 @@ public final class MappingContext {
     public String localSystem(String name) {
         return "urn:patientgate:" + encode(sender) + ":" + encode(name);
     }
+
+    private static final java.util.regex.Pattern HL7_TABLE = java.util.regex.Pattern.compile("HL7[0-9]{4}");
 
     private static String encode(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");

@@ -20,6 +20,15 @@ import org.patientgate.normalize.mapping.Vocabulary;
  */
 public final class Transforms {
 
+    private static final java.util.regex.Pattern RANGE = java.util.regex.Pattern.compile("(-?[0-9.]+)-(-?[0-9.]+)");
+    private static final java.util.regex.Pattern UPPER_LIMIT = java.util.regex.Pattern.compile("<=?([0-9.]+)");
+    private static final java.util.regex.Pattern LOWER_LIMIT = java.util.regex.Pattern.compile(">=?([0-9.]+)");
+    private static final java.util.regex.Pattern TM_OFFSET = java.util.regex.Pattern.compile("[+-]\\d{4}$");
+    private static final java.util.regex.Pattern TM =
+            java.util.regex.Pattern.compile("\\d{2}(\\d{2}(\\d{2}(\\.\\d{1,4})?)?)?");
+    private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s");
+    private static final java.util.regex.Pattern HEX = java.util.regex.Pattern.compile("[0-9A-Fa-f]*");
+
     private Transforms() {}
 
     /** Vocabulary tables a transform reads by name, whatever the rule says (the loader checks them). */
@@ -409,8 +418,8 @@ public final class Transforms {
     }
 
     private static String time(String tm, Rule rule) {
-        String t = tm.replaceAll("[+-]\\d{4}$", "");
-        if (!t.matches("\\d{2}(\\d{2}(\\d{2}(\\.\\d{1,4})?)?)?")) {
+        String t = TM_OFFSET.matcher(tm).replaceFirst("");
+        if (!TM.matcher(t).matches()) {
             throw new MappingFailure("OBX-5: TM is not HHMMSS (" + rule.where() + ")");
         }
         String hh = t.substring(0, 2);
@@ -442,7 +451,7 @@ public final class Transforms {
         // att-1: an Attachment with data needs a contentType; bytes of unknown type are octets
         attachment.put("contentType", mime != null ? mime : "application/octet-stream");
         if (encoding.equalsIgnoreCase("Base64")) {
-            attachment.put("data", data.replaceAll("\\s", ""));
+            attachment.put("data", WHITESPACE.matcher(data).replaceAll(""));
         } else if (encoding.equalsIgnoreCase("Hex")) {
             attachment.put("data", Base64.getEncoder().encodeToString(hex(data)));
         } else {
@@ -452,8 +461,8 @@ public final class Transforms {
     }
 
     private static byte[] hex(String data) {
-        String h = data.replaceAll("\\s", "");
-        if (h.length() % 2 != 0 || !h.matches("[0-9A-Fa-f]*")) {
+        String h = WHITESPACE.matcher(data).replaceAll("");
+        if (h.length() % 2 != 0 || !HEX.matcher(h).matches()) {
             throw new MappingFailure("OBX-5: ED data is not hexadecimal");
         }
         byte[] bytes = new byte[h.length() / 2];
@@ -617,8 +626,7 @@ public final class Transforms {
         ObjectNode range = context.json().objectNode();
         V2Value units = context.segment().first(6);
         String t = text.replace(" ", "");
-        java.util.regex.Matcher m =
-                java.util.regex.Pattern.compile("^(-?[0-9.]+)-(-?[0-9.]+)$").matcher(t);
+        java.util.regex.Matcher m = RANGE.matcher(t);
         if (m.matches()) {
             BigDecimal low = decimalOrNull(m.group(1));
             BigDecimal high = decimalOrNull(m.group(2));
@@ -626,13 +634,13 @@ public final class Transforms {
                 range.set("low", quantity(context, low, units));
                 range.set("high", quantity(context, high, units));
             }
-        } else if (t.matches("^<=?[0-9.]+$")) {
-            BigDecimal high = decimalOrNull(t.replaceFirst("^<=?", ""));
+        } else if ((m = UPPER_LIMIT.matcher(t)).matches()) {
+            BigDecimal high = decimalOrNull(m.group(1));
             if (high != null) {
                 range.set("high", quantity(context, high, units));
             }
-        } else if (t.matches("^>=?[0-9.]+$")) {
-            BigDecimal low = decimalOrNull(t.replaceFirst("^>=?", ""));
+        } else if ((m = LOWER_LIMIT.matcher(t)).matches()) {
+            BigDecimal low = decimalOrNull(m.group(1));
             if (low != null) {
                 range.set("low", quantity(context, low, units));
             }

@@ -319,4 +319,24 @@ class ConvertCommandTest {
         assertThat(result.status()).isEqualTo(ConvertCommand.USAGE);
         assertThat(result.err()).contains("--zone Mars/Olympus is not a time zone id");
     }
+
+    @Test
+    void bytesThatAreNotValidInTheDeclaredCharsetAreRefusedNotMisread() throws IOException {
+        Path message = temp.resolve("bad-utf8.hl7");
+        byte[] head = ("MSH|^~\\&|LAB|HOSP|PG|HUB|20261123101500||ORU^R01^ORU_R01|C1|P|2.5.1||||||UNICODE UTF-8\r"
+                        + "PID|1||123^^^HOSP^MR||DOE^J")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] tail = "NE\rOBR|1|||24331-1^Lipid panel^LN\r".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] bytes = new byte[head.length + 1 + tail.length];
+        System.arraycopy(head, 0, bytes, 0, head.length);
+        bytes[head.length] = (byte) 0xFF; // never valid in UTF-8
+        System.arraycopy(tail, 0, bytes, head.length + 1, tail.length);
+        Files.write(message, bytes);
+
+        Result result = convert("--mappings", MAPPINGS, message);
+
+        assertThat(result.status()).isEqualTo(ConvertCommand.FAILED);
+        assertThat(result.out()).isEmpty();
+        assertThat(result.err()).contains(message + ": message bytes are not valid UTF-8");
+    }
 }
