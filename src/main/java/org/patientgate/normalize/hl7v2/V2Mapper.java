@@ -85,6 +85,8 @@ public final class V2Mapper {
         final Map<String, List<Instance>> instances = new HashMap<>();
         final List<Object> entries;
         Instance current;
+        /** Per (reading segment, read segment) name pair: whether the read one repeats per group. */
+        final Map<String, Boolean> groupLevel = new HashMap<>();
 
         Run(MappingContext context, V2Message message, String sender, String controlId) {
             this.context = context;
@@ -397,16 +399,18 @@ public final class V2Mapper {
         if (first == null) {
             return null;
         }
-        boolean groupLevel = false; // a segment of that name follows one of this one's name
-        boolean seenOwn = false;
-        for (V2Segment segment : segments) {
-            if (segment.name().equals(own.name())) {
-                seenOwn = true;
-            } else if (seenOwn && segment.name().equals(name)) {
-                groupLevel = true;
-                break;
+        // a segment of that name follows one of this one's name (the same for the whole message)
+        boolean groupLevel = run.groupLevel.computeIfAbsent(own.name() + '|' + name, k -> {
+            boolean seenOwn = false;
+            for (V2Segment segment : segments) {
+                if (segment.name().equals(own.name())) {
+                    seenOwn = true;
+                } else if (seenOwn && segment.name().equals(name)) {
+                    return true;
+                }
             }
-        }
+            return false;
+        });
         if (!groupLevel) {
             return first;
         }

@@ -22,6 +22,7 @@ public final class V2Message {
     private final Hl7Delimiters delimiters;
     private final Charset charset;
     private final List<V2Segment> segments;
+    private final java.util.Map<String, V2Segment> firstByName = new java.util.HashMap<>();
 
     private V2Message(Hl7Delimiters delimiters, Charset charset, List<V2Segment> segments) {
         this.delimiters = delimiters;
@@ -41,7 +42,9 @@ public final class V2Message {
             if (text.length() < 3) {
                 continue;
             }
-            segments.add(new V2Segment(message, segments.size(), split(text, delimiters.field())));
+            V2Segment segment = new V2Segment(message, segments.size(), split(text, delimiters.field()));
+            segments.add(segment);
+            message.firstByName.putIfAbsent(segment.name(), segment);
         }
         return message;
     }
@@ -70,12 +73,7 @@ public final class V2Message {
 
     /** The first segment with this name, or null. */
     public V2Segment first(String name) {
-        for (V2Segment s : segments) {
-            if (s.name().equals(name)) {
-                return s;
-            }
-        }
-        return null;
+        return firstByName.get(name);
     }
 
     public Hl7Delimiters delimiters() {
