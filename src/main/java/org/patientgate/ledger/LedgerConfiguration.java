@@ -1,0 +1,113 @@
+package org.patientgate.ledger;
+
+import java.time.Clock;
+import java.util.List;
+import javax.sql.DataSource;
+import org.patientgate.config.HubProperties;
+import org.patientgate.ledger.jdbc.JdbcDeployments;
+import org.patientgate.ledger.jdbc.JdbcEscrowAnchoring;
+import org.patientgate.ledger.jdbc.JdbcLedgerEvents;
+import org.patientgate.ledger.jdbc.JdbcLedgerOutbox;
+import org.patientgate.ledger.web3j.Web3jLedger;
+import org.patientgate.protect.KeyCustody;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Wires the ledger capability ({@code hub.ledger.*}): the outbox and escrow batching in PostgreSQL,
+ * and the chain side (embedded anvil or a configured network) started as a lifecycle after the
+ * database is migrated and stopped before it.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "hub.ledger.enabled", havingValue = "true", matchIfMissing = true)
+public class LedgerConfiguration {
+
+    @Bean
+    JdbcLedgerOutbox ledgerOutbox(DataSource dataSource) {
+        return new JdbcLedgerOutbox(dataSource);
+    }
+
+    @Bean
+    JdbcEscrowAnchoring escrowAnchoring(DataSource dataSource, JdbcLedgerOutbox outbox, LedgerProperties ledger) {
+        return new JdbcEscrowAnchoring(
+                dataSource,
+                outbox,
+                LedgerIdentities.institution(ledger.institution()),
+                ledger.batch().size(),
+                ledger.batch().maxWait(),
+                ledger.batch().escrowPeriod(),
+                Clock.systemUTC());
+    }
+
+    @Bean(destroyMethod = "")
+    Web3jLedger web3jLedger(
+            LedgerProperties ledger,
+            HubProperties hub,
+            KeyCustody keys,
+            JdbcLedgerOutbox outbox,
+            JdbcEscrowAnchoring anchoring,
+            DataSource dataSource,
+            ObjectProvider<LedgerEventListener> listeners) {
+        return new Web3jLedger(
+                ledger,
+                hub.dataDir(),
+                keys,
+                outbox,
+                anchoring,
+                new JdbcLedgerEvents(dataSource),
+                new JdbcDeployments(dataSource),
+                List.copyOf(listeners.orderedStream().toList()));
+    }
+
+    /** Starts the ledger after every bean (and the database migration) is ready; stops it early. */
+    @Bean
+    SmartLifecycle ledgerLifecycle(Web3jLedger ledger) {
+        return new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                ledger.start();
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                ledger.close();
+                running = false;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+
+            @Override
+            public int getPhase() {
+                return Integer.MAX_VALUE - 2000; // after the database, before the web server takes traffic
+            }
+        };
+    }
+
+    @Bean
+    HealthIndicator ledgerHealthIndicator(Web3jLedger ledger) {
+        return () -> {
+            if (!ledger.ready()) {
+                return Health.down().withDetail("ledger", "starting").build();
+            }
+            LedgerExplorer.Status s = ledger.status();
+            Health.Builder b = s.reachable() ? Health.up() : Health.down();
+            return b.withDetail("chainId", s.chainId())
+                    .withDetail("mode", s.mode())
+                    .withDetail("headBlock", s.headBlock())
+                    .withDetail("outboxOpen", s.outboxOpen())
+                    .withDetail("outboxFailed", s.outboxFailed())
+                    .build();
+        };
+    }
+}

@@ -1,0 +1,95 @@
+package org.patientgate.ledger.jdbc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import javax.sql.DataSource;
+import org.patientgate.ledger.LedgerEvent;
+
+/**
+ * The event follower's persistent side: its block cursor ({@code ledger_cursor}) and the events it
+ * read ({@code ledger_event}), written in one transaction so a restart resumes exactly after the
+ * last block taken in. Escrow decisions also update the entry's state.
+ */
+public final class JdbcLedgerEvents {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DataSource dataSource;
+
+    public JdbcLedgerEvents(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** The last block taken in, or -1 before the first. */
+    public long cursor(String name) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT block_number FROM ledger_cursor WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : -1;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("ledger events: database error " + e.getSQLState(), e);
+        }
+    }
+
+    /** Stores the events and moves the cursor to {@code throughBlock}; returns the events new here. */
+    public int record(String cursorName, long throughBlock, List<LedgerEvent> events) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                int fresh = 0;
+                try (PreparedStatement ins = c.prepareStatement("INSERT INTO ledger_event (block_number, log_index,"
+                                + " tx_hash, contract, name, subject, data) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb)"
+                                + " ON CONFLICT (tx_hash, log_index) DO NOTHING");
+                        PreparedStatement decide = c.prepareStatement(
+                                "UPDATE escrow_entry SET decision = ?, decided_tx = ? WHERE leaf = ?")) {
+                    for (LedgerEvent e : events) {
+                        ins.setLong(1, e.blockNumber());
+                        ins.setInt(2, e.logIndex());
+                        ins.setString(3, e.txHash());
+                        ins.setString(4, e.contract());
+                        ins.setString(5, e.name());
+                        ins.setBytes(6, e.subject());
+                        ins.setString(7, JSON.writeValueAsString(e.data()));
+                        fresh += ins.executeUpdate();
+                        String decision =
+                                switch (e.name()) {
+                                    case "EntryReleased" -> "RELEASED";
+                                    case "EntryRejected" -> "REJECTED";
+                                    case "EntryExpired" -> "EXPIRED";
+                                    default -> null;
+                                };
+                        if (decision != null && e.subject() != null) {
+                            decide.setString(1, decision);
+                            decide.setString(2, e.txHash());
+                            decide.setBytes(3, e.subject());
+                            decide.executeUpdate();
+                        }
+                    }
+                }
+                try (PreparedStatement cur = c.prepareStatement("INSERT INTO ledger_cursor (name, block_number)"
+                        + " VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET block_number = excluded.block_number,"
+                        + " updated_at = now()")) {
+                    cur.setString(1, cursorName);
+                    cur.setLong(2, throughBlock);
+                    cur.executeUpdate();
+                }
+                c.commit();
+                return fresh;
+            } catch (SQLException | JsonProcessingException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("ledger events: database error " + e.getSQLState(), e);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("ledger events: unserialisable event data", e);
+        }
+    }
+}

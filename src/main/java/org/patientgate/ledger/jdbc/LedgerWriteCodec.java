@@ -1,0 +1,53 @@
+package org.patientgate.ledger.jdbc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
+import org.patientgate.ledger.LedgerWrite;
+
+/** JSON form of {@link LedgerWrite}s in the outbox's payload column; the kind column names the type. */
+final class LedgerWriteCodec {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final Map<String, Class<? extends LedgerWrite>> KINDS = Map.of(
+            "ADMIT_INSTITUTION", LedgerWrite.AdmitInstitution.class,
+            "ESCROW_BATCH", LedgerWrite.EscrowBatch.class,
+            "AUDIT_BATCH", LedgerWrite.AuditBatch.class,
+            "ESCROW_DECISION", LedgerWrite.EscrowDecision.class,
+            "ISSUE_GRANT", LedgerWrite.IssueGrant.class,
+            "REVOKE_GRANT", LedgerWrite.RevokeGrant.class,
+            "SURRENDER_GRANT", LedgerWrite.SurrenderGrant.class,
+            "REGISTER_PATIENT", LedgerWrite.RegisterPatient.class);
+
+    private LedgerWriteCodec() {}
+
+    static String kind(LedgerWrite write) {
+        return KINDS.entrySet().stream()
+                .filter(e -> e.getValue() == write.getClass())
+                .map(Map.Entry::getKey)
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown ledger write " + write.getClass()));
+    }
+
+    static String encode(LedgerWrite write) {
+        try {
+            return JSON.writeValueAsString(write);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(
+                    "ledger write not serialisable: " + write.getClass().getSimpleName(), e);
+        }
+    }
+
+    static LedgerWrite decode(String kind, String payload) {
+        Class<? extends LedgerWrite> type = KINDS.get(kind);
+        if (type == null) {
+            throw new IllegalStateException("outbox row of unknown kind " + kind);
+        }
+        try {
+            return JSON.readValue(payload, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("outbox row of kind " + kind + " is unreadable", e);
+        }
+    }
+}

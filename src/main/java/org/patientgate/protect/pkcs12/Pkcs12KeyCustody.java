@@ -1,0 +1,169 @@
+package org.patientgate.protect.pkcs12;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import javax.crypto.spec.SecretKeySpec;
+import org.patientgate.protect.KeyCustody;
+
+/**
+ * {@link KeyCustody} over a PKCS#12 keystore file. secp256k1 private keys are kept as secret-key
+ * entries (the JDK cannot hold a secp256k1 key pair without a certificate chain), each protected by
+ * the keystore password. A key created here is written to the keystore (atomically, owner-only
+ * permissions) before it is returned, so a key the ledger ever signed with survives a restart.
+ */
+public final class Pkcs12KeyCustody implements KeyCustody {
+
+    static final String SECP256K1 = "secp256k1";
+
+    /** The order n of secp256k1's base point: a private key is an integer in [1, n-1]. */
+    private static final BigInteger CURVE_ORDER =
+            new BigInteger("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16);
+
+    private final Path file;
+    private final char[] password;
+    private final SecureRandom random = new SecureRandom();
+    private final KeyStore keyStore;
+
+    public Pkcs12KeyCustody(Path file, char[] password) {
+        this.file = file;
+        this.password = password.clone();
+        this.keyStore = load();
+    }
+
+    private KeyStore load() {
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            if (Files.exists(file)) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    ks.load(in, password);
+                }
+            } else {
+                ks.load(null, null);
+            }
+            return ks;
+        } catch (IOException e) {
+            if (e.getCause() instanceof java.security.UnrecoverableKeyException) {
+                throw new IllegalStateException("the keystore " + file + " does not open with the configured password"
+                        + " (hub.keystore.password / HUB_KEYSTORE_PASSWORD)");
+            }
+            throw new UncheckedIOException("could not read the keystore " + file, e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(
+                    "could not open the keystore " + file + ": " + e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public synchronized byte[] ledgerKey(String identity) {
+        String alias = alias(identity);
+        try {
+            if (keyStore.containsAlias(alias)) {
+                return keyStore.getKey(alias, password).getEncoded();
+            }
+            byte[] key = newPrivateKey();
+            keyStore.setEntry(
+                    alias,
+                    new KeyStore.SecretKeyEntry(new SecretKeySpec(key, SECP256K1)),
+                    new KeyStore.PasswordProtection(password));
+            store();
+            return key;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(
+                    "keystore entry " + alias + " is unusable: " + e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public synchronized byte[] encryptionPublicKey(String identity) {
+        String alias = alias(identity) + ".x25519";
+        try {
+            if (keyStore.containsAlias(alias + ".pub")) {
+                return keyStore.getKey(alias + ".pub", password).getEncoded();
+            }
+            java.security.KeyPair pair =
+                    java.security.KeyPairGenerator.getInstance("X25519").generateKeyPair();
+            byte[] publicKey = rawX25519(((java.security.interfaces.XECPublicKey) pair.getPublic()).getU());
+            keyStore.setEntry(
+                    alias,
+                    new KeyStore.SecretKeyEntry(
+                            new SecretKeySpec(pair.getPrivate().getEncoded(), "X25519")),
+                    new KeyStore.PasswordProtection(password));
+            keyStore.setEntry(
+                    alias + ".pub",
+                    new KeyStore.SecretKeyEntry(new SecretKeySpec(publicKey, "X25519")),
+                    new KeyStore.PasswordProtection(password));
+            store();
+            return publicKey;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(
+                    "keystore entry " + alias + " is unusable: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /** RFC 7748 encodes u as 32 bytes little-endian. */
+    static byte[] rawX25519(BigInteger u) {
+        byte[] bigEndian = u.toByteArray();
+        byte[] out = new byte[32];
+        for (int i = 0; i < 32 && i < bigEndian.length; i++) {
+            out[i] = bigEndian[bigEndian.length - 1 - i];
+        }
+        return out;
+    }
+
+    /** Whether the keystore already holds the named identity (no key is created). */
+    public synchronized boolean holds(String identity) {
+        try {
+            return keyStore.containsAlias(alias(identity));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e.getClass().getSimpleName());
+        }
+    }
+
+    private static String alias(String identity) {
+        if (!identity.matches("[a-z0-9][a-z0-9._-]{0,99}")) {
+            throw new IllegalArgumentException("a key identity is lower-case letters, digits, '.', '_' or '-'");
+        }
+        return identity;
+    }
+
+    private byte[] newPrivateKey() {
+        byte[] key = new byte[32];
+        BigInteger k;
+        do {
+            random.nextBytes(key);
+            k = new BigInteger(1, key);
+        } while (k.signum() == 0 || k.compareTo(CURVE_ORDER) >= 0);
+        return key;
+    }
+
+    private void store() throws GeneralSecurityException {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                keyStore.store(out, password);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the keystore " + file, e);
+        }
+    }
+
+    /** Forgets the password copy held by this object (on shutdown). */
+    public void close() {
+        Arrays.fill(password, '\0');
+    }
+}
