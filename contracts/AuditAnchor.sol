@@ -80,11 +80,19 @@ contract AuditAnchor {
         return (b.submitter, b.count, b.fromTime, b.toTime, b.anchoredAt);
     }
 
-    /// @notice Whether `root` is anchored and `proof` proves `leaf` under it.
+    /// @notice The Merkle leaf of an audit record: keccak256(abi.encode(recordHash)). Hashing the
+    ///         record's hash once more keeps a leaf (a 32-byte preimage) apart from an inner node (a
+    ///         64-byte preimage), so no inner node can be passed off as a record.
+    /// @param recordHash The audit record's hash.
+    function auditLeaf(bytes32 recordHash) public pure returns (bytes32) {
+        return keccak256(abi.encode(recordHash));
+    }
+
+    /// @notice Whether `root` is anchored and `proof` proves the record under it.
     /// @param root The anchored root.
-    /// @param leaf The audit record's leaf hash.
-    /// @param proof Sibling hashes from leaf to root.
-    function verify(bytes32 root, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
-        return _batches[root].submitter != address(0) && MerkleProofs.verify(proof, root, leaf);
+    /// @param recordHash The audit record's hash (its leaf is auditLeaf(recordHash)).
+    /// @param proof Sibling hashes from the leaf to the root.
+    function verify(bytes32 root, bytes32 recordHash, bytes32[] calldata proof) external view returns (bool) {
+        return _batches[root].submitter != address(0) && MerkleProofs.verify(proof, root, auditLeaf(recordHash));
     }
 }

@@ -207,6 +207,10 @@ contract ParticipantRegistry {
     /// @param profileHash Hash of the patient's published profile.
     function registerPatient(bytes32 encryptionKey, bytes32 profileHash) external {
         _register(msg.sender, encryptionKey, profileHash);
+        // a direct change also spends the nonce, so an older signed Registration cannot undo it
+        unchecked {
+            ++nonces[msg.sender];
+        }
     }
 
     /// @notice Registers `patient` from their Registration signature (relayed by the hub); uses a nonce.
@@ -233,6 +237,10 @@ contract ParticipantRegistry {
     /// @param profileHash The new profile hash.
     function updatePatient(bytes32 encryptionKey, bytes32 profileHash) external {
         _update(msg.sender, encryptionKey, profileHash);
+        // a direct change also spends the nonce, so an older signed Registration cannot undo it
+        unchecked {
+            ++nonces[msg.sender];
+        }
     }
 
     /// @notice Updates `patient` from their Registration signature (relayed by the hub); uses a nonce.

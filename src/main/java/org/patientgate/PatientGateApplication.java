@@ -1,6 +1,7 @@
 package org.patientgate;
 
 import java.util.Arrays;
+import org.patientgate.ledger.cli.LedgerDeployCommand;
 import org.patientgate.normalize.cli.ConvertCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -11,7 +12,8 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
  * normalization, protection, escrow and ledger capabilities. Run with {@code java -jar
  * target/patientgate.jar}; every part it needs starts embedded unless configured as external.
  * {@code java -jar target/patientgate.jar convert ...} runs the mapping converter instead ({@link
- * ConvertCommand}), without the hub.
+ * ConvertCommand}), without the hub; {@code ledger deploy} deploys the contracts to an external
+ * network ({@link LedgerDeployCommand}).
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan
@@ -21,6 +23,11 @@ public class PatientGateApplication {
         if (args.length > 0 && args[0].equals("convert")) {
             // the mapping developer's converter: plain Java, no Spring context, no embedded servers
             System.exit(ConvertCommand.standalone(Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && args[0].equals("ledger")) {
+            // the consortium admin's one-off contract deployment to an external network
+            System.exit(LedgerDeployCommand.run(
+                    Arrays.copyOfRange(args, 1, args.length), System.getenv(), System.out, System.err));
         }
         SpringApplication.run(PatientGateApplication.class, args);
     }

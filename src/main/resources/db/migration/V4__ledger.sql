@@ -26,6 +26,7 @@ CREATE TABLE ledger_outbox (
     tx_hash         text,
     nonce           bigint,
     block_number    bigint,
+    block_hash      text,
     gas_used        bigint,
     recognised      boolean     NOT NULL DEFAULT false,
     last_error      text,
@@ -72,6 +73,7 @@ CREATE TABLE ledger_batch (
 CREATE TABLE ledger_cursor (
     name         text        PRIMARY KEY,
     block_number bigint      NOT NULL,
+    block_hash   text,
     updated_at   timestamptz NOT NULL DEFAULT now()
 );
 

@@ -27,7 +27,7 @@ public interface LedgerOutbox {
 
     void markSent(long id, String txHash, long nonce);
 
-    void markDone(long id, String txHash, Long blockNumber, Long gasUsed, boolean recognised);
+    void markDone(long id, String txHash, Long blockNumber, String blockHash, Long gasUsed, boolean recognised);
 
     void retryLater(long id, String error, Duration delay, boolean countAttempt);
 
@@ -35,6 +35,12 @@ public interface LedgerOutbox {
 
     /** Re-opens writes recorded in blocks above {@code headBlock} (a chain that lost blocks). */
     int reopenAbove(long headBlock);
+
+    /** Block number to block hash of the blocks DONE writes were recorded in, from {@code fromBlock} on. */
+    java.util.Map<Long, String> doneBlocks(long fromBlock);
+
+    /** Re-opens the writes recorded in this block (the chain now has a different block there). */
+    int reopenBlock(long blockNumber);
 
     /** Re-opens every write (a new chain: the contracts were deployed again). */
     int reopenAll();

@@ -27,14 +27,20 @@ public class ProtectConfiguration {
         return new Pkcs12KeyCustody(file, password(file, keystore).toCharArray());
     }
 
-    static String password(Path keystoreFile, KeystoreProperties keystore) {
+    /** The keystore password: configured, from a file, or generated once for the embedded default. */
+    public static String password(Path keystoreFile, KeystoreProperties keystore) {
         if (keystore.password() != null && !keystore.password().isBlank()) {
             return keystore.password();
         }
         if (keystore.passwordFile() != null) {
             try {
-                return Files.readString(keystore.passwordFile(), StandardCharsets.UTF_8)
+                String password = Files.readString(keystore.passwordFile(), StandardCharsets.UTF_8)
                         .trim();
+                if (password.isEmpty()) {
+                    throw new IllegalStateException(
+                            "hub.keystore.password-file " + keystore.passwordFile() + " is empty");
+                }
+                return password;
             } catch (IOException e) {
                 throw new UncheckedIOException("hub.keystore.password-file is not readable", e);
             }

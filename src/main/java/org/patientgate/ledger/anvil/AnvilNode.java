@@ -37,14 +37,19 @@ public final class AnvilNode implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("Listening on ([0-9.]+):(\\d+)");
     private static final Pattern CHILD_PID = Pattern.compile("^anvil-pid (\\d+)$");
 
-    // The guard: anvil in the background with stdin from /dev/null; the foreground reads the hub's
-    // pipe until EOF (hub gone or stopping), then stops anvil gracefully so it dumps its state.
-    private static final String GUARD = "\"$@\" </dev/null & child=$!\n"
+    // The guard: anvil in the background with stdin from /dev/null; a watcher reads the hub's pipe
+    // (fd 3) until EOF (hub gone or stopping) and then stops anvil gracefully so it dumps its state.
+    // The guard itself waits for anvil, so it reaps it and exits when anvil exits for any reason.
+    private static final String GUARD = "exec 3<&0\n"
+            + "\"$@\" </dev/null & child=$!\n"
             + "echo \"anvil-pid $child\"\n"
+            + "{ while read -r _ <&3; do :; done; kill -TERM $child 2>/dev/null; } &\n"
+            + "watcher=$!\n"
             + "trap 'kill -TERM $child 2>/dev/null' TERM INT HUP\n"
-            + "while read -r _; do :; done\n"
-            + "kill -TERM $child 2>/dev/null\n"
-            + "wait $child\n";
+            + "wait $child\n"
+            + "status=$?\n"
+            + "kill $watcher 2>/dev/null\n"
+            + "exit $status\n";
 
     private final Path binary;
     private final Path stateFile;
@@ -207,7 +212,8 @@ public final class AnvilNode implements AutoCloseable {
 
     /** Whether the node process is running. */
     public synchronized boolean isRunning() {
-        return anvil != null && anvil.isAlive();
+        // the guard exits as soon as anvil does (it reaps it), so a killed node never looks alive
+        return guard != null && guard.isAlive() && anvil != null && anvil.isAlive();
     }
 
     /** The node's JSON-RPC URL as it will be after a restart too (same port). */

@@ -94,17 +94,39 @@ public final class JdbcLedgerOutbox implements LedgerOutbox {
     }
 
     @Override
-    public void markDone(long id, String txHash, Long blockNumber, Long gasUsed, boolean recognised) {
+    public void markDone(long id, String txHash, Long blockNumber, String blockHash, Long gasUsed, boolean recognised) {
         update(
                 "UPDATE ledger_outbox SET status = 'DONE', tx_hash = coalesce(?, tx_hash), block_number = ?,"
-                        + " gas_used = ?, recognised = ?, last_error = NULL, done_at = now() WHERE id = ?",
+                        + " block_hash = ?, gas_used = ?, recognised = ?, last_error = NULL, done_at = now() WHERE id = ?",
                 ps -> {
                     ps.setString(1, txHash);
                     ps.setObject(2, blockNumber);
-                    ps.setObject(3, gasUsed);
-                    ps.setBoolean(4, recognised);
-                    ps.setLong(5, id);
+                    ps.setString(3, blockHash);
+                    ps.setObject(4, gasUsed);
+                    ps.setBoolean(5, recognised);
+                    ps.setLong(6, id);
                 });
+    }
+
+    @Override
+    public java.util.Map<Long, String> doneBlocks(long fromBlock) {
+        java.util.Map<Long, String> out = new java.util.TreeMap<>();
+        for (Object[] row : query(
+                "SELECT DISTINCT block_number, block_hash FROM ledger_outbox WHERE status = 'DONE'"
+                        + " AND block_number >= ? AND block_hash IS NOT NULL",
+                ps -> ps.setLong(1, fromBlock),
+                rs -> new Object[] {rs.getLong(1), rs.getString(2)})) {
+            out.put((Long) row[0], (String) row[1]);
+        }
+        return out;
+    }
+
+    @Override
+    public int reopenBlock(long blockNumber) {
+        return update(
+                "UPDATE ledger_outbox SET status = 'PENDING', next_attempt_at = now(), block_number = NULL,"
+                        + " block_hash = NULL WHERE status = 'DONE' AND block_number = ?",
+                ps -> ps.setLong(1, blockNumber));
     }
 
     @Override
@@ -131,8 +153,8 @@ public final class JdbcLedgerOutbox implements LedgerOutbox {
     @Override
     public int reopenAbove(long headBlock) {
         return update(
-                "UPDATE ledger_outbox SET status = 'PENDING', next_attempt_at = now(), block_number = NULL"
-                        + " WHERE status IN ('DONE', 'SENT') AND (block_number > ? OR status = 'SENT')",
+                "UPDATE ledger_outbox SET status = 'PENDING', next_attempt_at = now(), block_number = NULL,"
+                        + " block_hash = NULL WHERE status IN ('DONE', 'SENT') AND (block_number > ? OR status = 'SENT')",
                 ps -> ps.setLong(1, headBlock));
     }
 

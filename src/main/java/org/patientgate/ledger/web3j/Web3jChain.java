@@ -63,6 +63,15 @@ public final class Web3jChain implements AutoCloseable {
         return code != null && code.length() > 2;
     }
 
+    /** The hash of the chain's block at this height, if it has one. */
+    Optional<String> blockHash(long number) {
+        var block = rpc("eth_getBlockByNumber", () -> web3j.ethGetBlockByNumber(
+                                new org.web3j.protocol.core.DefaultBlockParameterNumber(number), false)
+                        .send())
+                .getBlock();
+        return Optional.ofNullable(block).map(b -> b.getHash());
+    }
+
     BigInteger gasPrice() {
         return rpc("eth_gasPrice", () -> web3j.ethGasPrice().send()).getGasPrice();
     }

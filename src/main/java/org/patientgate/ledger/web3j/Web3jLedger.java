@@ -55,6 +55,9 @@ import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Web3jLedger.class);
+    /** How far back reconciliation compares recorded block hashes with the chain's. */
+    private static final long RECHECKED_BLOCKS = 10_000;
+
     private static final BigInteger DEPLOY_GAS = BigInteger.valueOf(6_000_000);
     private static final String DEV_BALANCE = "0x" + new BigInteger("1000000000000000000000000").toString(16);
 
@@ -240,14 +243,32 @@ public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
 
     /** Deploys the four contracts with the admin key and records their addresses. */
     private Web3jContracts deploy() {
-        LedgerTransactionManager tm = transactionManager(admin);
+        BigInteger gasPrice = Optional.ofNullable(properties.gas().price()).orElseGet(chain::gasPrice);
+        Deployment d = deploy(chain, transactionManager(admin), admin.getAddress(), gasPrice);
+        deployments.save(chainId, d.addresses(), d.transactions());
+        log.info("Deployed the ledger contracts on chain {}: {}", chainId, d.addresses());
+        return new Web3jContracts(chain, d.addresses());
+    }
+
+    /**
+     * The four contracts' addresses and deployment transactions.
+     *
+     * @param addresses contract name to address, in deployment order
+     * @param transactions contract name to the deploying transaction's hash
+     */
+    public record Deployment(Map<String, String> addresses, Map<String, String> transactions) {}
+
+    /**
+     * Deploys ParticipantRegistry (with {@code adminAddress} as its first admin), then ConsentEscrow,
+     * AccessGrants and AuditAnchor bound to it.
+     */
+    static Deployment deploy(Web3jChain chain, LedgerTransactionManager tm, String adminAddress, BigInteger gasPrice) {
         tm.setNonce(BigInteger.valueOf(-1));
-        StaticGasProvider gas = new StaticGasProvider(
-                Optional.ofNullable(properties.gas().price()).orElseGet(chain::gasPrice), DEPLOY_GAS);
+        StaticGasProvider gas = new StaticGasProvider(gasPrice, DEPLOY_GAS);
         Map<String, String> addresses = new LinkedHashMap<>();
         Map<String, String> txs = new HashMap<>();
         chain.rpc("deploy", () -> {
-            ParticipantRegistry registry = ParticipantRegistry.deploy(chain.web3j(), tm, gas, admin.getAddress())
+            ParticipantRegistry registry = ParticipantRegistry.deploy(chain.web3j(), tm, gas, adminAddress)
                     .send();
             record(addresses, txs, Web3jContracts.REGISTRY, registry);
             record(
@@ -270,9 +291,7 @@ public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
                             .send());
             return null;
         });
-        deployments.save(chainId, addresses, txs);
-        log.info("Deployed the ledger contracts on chain {}: {}", chainId, addresses);
-        return new Web3jContracts(chain, addresses);
+        return new Deployment(addresses, txs);
     }
 
     private static void record(Map<String, String> addresses, Map<String, String> txs, String name, Contract c) {
@@ -287,6 +306,15 @@ public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
         }
         long head = chain.headBlock();
         int reopened = outbox.reopenAbove(head);
+        // a node restarted from an older state dump may already have mined new blocks at the same
+        // heights: a recorded block whose hash the chain no longer has was lost too
+        for (Map.Entry<Long, String> block :
+                outbox.doneBlocks(Math.max(0, head - RECHECKED_BLOCKS)).entrySet()) {
+            if (!block.getValue()
+                    .equalsIgnoreCase(chain.blockHash(block.getKey()).orElse(""))) {
+                reopened += outbox.reopenBlock(block.getKey());
+            }
+        }
         if (reopened > 0) {
             log.warn(
                     "{} ledger writes were in blocks the chain no longer has (head {}); publishing them again",
@@ -362,6 +390,7 @@ public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
         if (node != null && running && !node.isRunning()) {
             log.warn("The embedded ledger node stopped; starting it again from its state file");
             node.start();
+            reconcile();
         }
     }
 
@@ -446,6 +475,17 @@ public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
             nudge();
         }
         return reopened;
+    }
+
+    /** The escrow contract's record of a batch: institution, count, submittedAt, expiresAt. */
+    public Map<String, Object> escrowBatchOnChain(byte[] root) {
+        var b = contracts.get().escrowBatch(root);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("institution", b.component1());
+        out.put("count", b.component2());
+        out.put("submittedAt", b.component3());
+        out.put("expiresAt", b.component4());
+        return out;
     }
 
     /** The publisher (tests and metrics). */

@@ -99,6 +99,13 @@ public final class Web3jPublisher {
 
     /** One pass over every signer's open writes; returns the number of writes completed. */
     public int drainOnce() {
+        if (chainAway) {
+            chain.headBlock(); // throws ChainAway while the node is still away
+            chainAway = false;
+            outageStreak.clear();
+            log.info("The chain answers again; reconciling the outbox with it before sending");
+            onChainBack.run();
+        }
         int done = 0;
         for (String signer : outbox.signersWithOpenWrites()) {
             done += drain(signer);
@@ -121,13 +128,6 @@ public final class Web3jPublisher {
             boolean completed;
             try {
                 completed = publish(row, tm);
-                if (chainAway) {
-                    chainAway = false;
-                    outageStreak.clear();
-                    log.info("The chain answers again; reconciling the outbox with it");
-                    onChainBack.run();
-                    return done; // reconciliation may have re-opened rows; start the next pass fresh
-                }
             } catch (ChainAway e) {
                 chainAway = true;
                 int streak = outageStreak.merge(signer, 1, Integer::sum);
@@ -161,8 +161,11 @@ public final class Web3jPublisher {
             }
             // the transaction is gone (never arrived, or the chain lost it): decide afresh below
         }
-        if (contracts.get().alreadyOnChain(write)) {
-            outbox.markDone(row.id(), null, null, null, true);
+        // A write never sent before cannot be on the chain unless an identical one is (the estimate
+        // below then reverts with the contract's "already exists" error); one that was sent or tried
+        // before is looked up first, so it is never sent twice.
+        if ((row.txHash() != null || row.attempts() > 0) && contracts.get().alreadyOnChain(write)) {
+            outbox.markDone(row.id(), null, null, null, null, true);
             recognised.incrementAndGet();
             return true;
         }
@@ -228,13 +231,14 @@ public final class Web3jPublisher {
                     row.id(),
                     receipt.getTransactionHash(),
                     receipt.getBlockNumber().longValueExact(),
+                    receipt.getBlockHash(),
                     receipt.getGasUsed().longValueExact(),
                     false);
             return true;
         }
         // reverted on chain: maybe a concurrent identical write got there first
         if (contracts.get().alreadyOnChain(row.write())) {
-            outbox.markDone(row.id(), receipt.getTransactionHash(), null, null, true);
+            outbox.markDone(row.id(), receipt.getTransactionHash(), null, null, null, true);
             recognised.incrementAndGet();
             return true;
         }
@@ -245,7 +249,7 @@ public final class Web3jPublisher {
     private boolean refused(OutboxRow row, String revertData, String message) {
         Optional<String> name = ContractErrors.name(revertData);
         if (name.isPresent() && contracts.get().meansAlreadyDone(row.write(), name.get())) {
-            outbox.markDone(row.id(), null, null, null, true);
+            outbox.markDone(row.id(), null, null, null, null, true);
             recognised.incrementAndGet();
             return true;
         }
