@@ -10,7 +10,6 @@ import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.RawTransaction;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
-import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 
 /**
  * Deploys the contracts to a network once (the consortium admin's one-off step, e.g. on a Besu
@@ -51,8 +50,8 @@ public final class LedgerDeployer {
                         "the node at " + rpcUrl + " reports chain id " + chainId + ", expected " + expectedChainId);
             }
             BigInteger price = gasPrice != null ? gasPrice : chain.gasPrice();
-            PollingTransactionReceiptProcessor receipts =
-                    new PollingTransactionReceiptProcessor(chain.web3j(), 250, 1200);
+            PacedReceiptProcessor receipts =
+                    new PacedReceiptProcessor(chain.web3j(), Duration.ofMillis(500), Duration.ofMinutes(5));
             LedgerTransactionManager tm = new LedgerTransactionManager(chain.web3j(), admin, chainId, receipts);
             Web3jLedger.Deployment d = Web3jLedger.deploy(chain, tm, admin.getAddress(), price);
             Web3jContracts contracts = new Web3jContracts(chain, d.addresses());

@@ -39,7 +39,6 @@ import org.web3j.protocol.core.methods.response.VoidResponse;
 import org.web3j.protocol.http.HttpService;
 import org.web3j.tx.Contract;
 import org.web3j.tx.gas.StaticGasProvider;
-import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 
 /**
  * The ledger capability running: the chain (the embedded anvil node or a configured Besu network),
@@ -197,15 +196,7 @@ public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
                 chain.web3j(),
                 credentials,
                 chainId,
-                new PollingTransactionReceiptProcessor(
-                        chain.web3j(), properties.pollInterval().toMillis(), receiptAttempts()));
-    }
-
-    private int receiptAttempts() {
-        return (int) Math.max(
-                10,
-                Duration.ofMinutes(2).toMillis()
-                        / Math.max(1, properties.pollInterval().toMillis()));
+                new PacedReceiptProcessor(chain.web3j(), properties.pollInterval(), Duration.ofMinutes(2)));
     }
 
     /** The embedded chain is a development chain: the hub gives its own accounts gas money. */

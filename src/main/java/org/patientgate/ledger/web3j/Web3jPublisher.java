@@ -20,7 +20,6 @@ import org.web3j.crypto.RawTransaction;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.protocol.exceptions.TransactionException;
-import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 
 /**
  * Drains the ledger outbox: per signing identity, in id order, one transaction at a time.
@@ -48,7 +47,7 @@ public final class Web3jPublisher {
     private final Optional<BigInteger> fixedGasPrice;
     private final int gasMargin;
     private final Map<String, LedgerTransactionManager> signers;
-    private final PollingTransactionReceiptProcessor receipts;
+    private final PacedReceiptProcessor receipts;
     private final Map<String, Integer> outageStreak = new ConcurrentHashMap<>();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong recognised = new AtomicLong();
@@ -76,10 +75,8 @@ public final class Web3jPublisher {
         this.gasMargin = properties.gas().limitMargin();
         this.signers = signers;
         this.onChainBack = onChainBack;
-        // wait up to ~2 minutes at the chain's pace; a longer wait leaves the row SENT for the next pass
-        long attempts = Math.max(10, Duration.ofMinutes(2).toMillis() / Math.max(1, pollInterval.toMillis()));
-        this.receipts = new PollingTransactionReceiptProcessor(
-                chain.web3j(), pollInterval.toMillis(), (int) Math.min(Integer.MAX_VALUE, attempts));
+        // wait up to 2 minutes at the chain's pace; a longer wait leaves the row SENT for the next pass
+        this.receipts = new PacedReceiptProcessor(chain.web3j(), pollInterval, Duration.ofMinutes(2));
     }
 
     /** Transactions sent so far (metric). */
@@ -176,7 +173,7 @@ public final class Web3jPublisher {
         }
         BigInteger gasLimit =
                 estimate.gas().multiply(BigInteger.valueOf(100L + gasMargin)).divide(BigInteger.valueOf(100));
-        BigInteger gasPrice = fixedGasPrice.orElseGet(chain::gasPrice);
+        BigInteger gasPrice = fixedGasPrice.orElseGet(this::nodeGasPrice);
         BigInteger nonce;
         String signed;
         try {
@@ -273,6 +270,19 @@ public final class Web3jPublisher {
                 reason,
                 delay.toMillis());
         return false;
+    }
+
+    private volatile BigInteger cachedGasPrice;
+    private volatile long gasPriceReadAt;
+
+    /** The node's gas price, asked at most once a second (it moves with blocks, not per call). */
+    private BigInteger nodeGasPrice() {
+        long now = System.nanoTime();
+        if (cachedGasPrice == null || now - gasPriceReadAt > 1_000_000_000L) {
+            cachedGasPrice = chain.gasPrice();
+            gasPriceReadAt = now;
+        }
+        return cachedGasPrice;
     }
 
     Duration backoff(int attempt) {
