@@ -119,6 +119,72 @@ class LedgerOutboxIT {
         }
     }
 
+    @Test
+    void aWriteTheChainAlreadyHas_isRecognisedAndMarkedDone_withoutASecondTransaction() throws Exception {
+        try (LedgerTestBed bed = LedgerTestBed.create(
+                dir, LedgerTestBed.embedded(1000, Duration.ofMillis(50), Duration.ofSeconds(10)))) {
+            bed.ledger.start();
+            bed.anchoring.enqueue(LedgerTestBed.entries(10, bed.ledger.institutionAddress()));
+            awaitAllAnchored(bed, 1);
+            assertThat(transactionsSentBy(bed, bed.ledger.institutionAddress())).isEqualTo(1);
+
+            // the hub's record says the batch still waits (e.g. the database was restored from a backup)
+            try (Connection c = bed.dataSource.getConnection();
+                    PreparedStatement ps = c.prepareStatement("UPDATE ledger_outbox SET status = 'PENDING',"
+                            + " tx_hash = NULL, block_number = NULL WHERE kind = 'ESCROW_BATCH'")) {
+                assertThat(ps.executeUpdate()).isEqualTo(1);
+            }
+            bed.ledger.nudge();
+
+            awaitAllAnchored(bed, 1);
+            assertThat(transactionsSentBy(bed, bed.ledger.institutionAddress())).isEqualTo(1);
+            try (Connection c = bed.dataSource.getConnection();
+                    PreparedStatement ps =
+                            c.prepareStatement("SELECT recognised FROM ledger_outbox WHERE kind = 'ESCROW_BATCH'");
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getBoolean(1))
+                        .as("recognised on the chain, not sent again")
+                        .isTrue();
+            }
+        }
+    }
+
+    @Test
+    void anExternalChainWithAnotherChainId_isRefusedBeforeAnyWrite() throws Exception {
+        AnvilNode node = new AnvilNode(
+                        LedgerTestBed.ANVIL,
+                        dir.resolve("other.json"),
+                        31337,
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(30))
+                .start();
+        try {
+            LedgerProperties wrongId = LedgerTestBed.external(
+                    node.rpcUrl(),
+                    1,
+                    Map.of(
+                            "ParticipantRegistry",
+                            "0x" + "11".repeat(20),
+                            "ConsentEscrow",
+                            "0x" + "22".repeat(20),
+                            "AccessGrants",
+                            "0x" + "33".repeat(20),
+                            "AuditAnchor",
+                            "0x" + "44".repeat(20)),
+                    10,
+                    Duration.ofSeconds(1));
+            try (LedgerTestBed bed = LedgerTestBed.create(dir, wrongId)) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(bed.ledger::start)
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("reports chain id 31337")
+                        .hasMessageContaining("hub.ledger.chain-id is 1");
+            }
+        } finally {
+            node.close();
+        }
+    }
+
     /** The consortium admin's one-off step, with the keystore the hub under test then opens. */
     private Map<String, String> deployTo(AnvilNode node) {
         Pkcs12KeyCustody keys = new Pkcs12KeyCustody(
