@@ -120,6 +120,35 @@ class LedgerOutboxIT {
     }
 
     @Test
+    void embeddedChainLostAltogether_contractsAreDeployedAgainAndEveryWriteRepublished() throws Exception {
+        LedgerProperties props = LedgerTestBed.embedded(10, Duration.ofMillis(50), Duration.ofSeconds(10));
+        LedgerTestBed first = LedgerTestBed.create(dir, props);
+        try {
+            first.ledger.start();
+            first.anchoring.enqueue(LedgerTestBed.entries(50, first.ledger.institutionAddress()));
+            awaitAllAnchored(first, 5);
+            first.close(); // the node writes its state file on the way out
+
+            Path state = dir.resolve("ledger").resolve("anvil-state.json");
+            java.nio.file.Files.writeString(state, "{ not a state dump"); // e.g. a crash mid-write
+
+            try (LedgerTestBed second = LedgerTestBed.create(dir, props, first.postgres)) {
+                second.ledger.start();
+                assertThat(second.ledger.status().headBlock()).as("a new chain").isLessThan(20);
+                awaitAllAnchored(second, 5);
+                assertOnChainExactlyOnce(second, 5);
+                try (var files = java.nio.file.Files.list(state.getParent())) {
+                    assertThat(files.map(f -> f.getFileName().toString()))
+                            .as("the unreadable dump is kept aside for inspection")
+                            .anyMatch(n -> n.startsWith("anvil-state.json.unreadable-"));
+                }
+            }
+        } finally {
+            first.postgres.close();
+        }
+    }
+
+    @Test
     void aWriteTheChainAlreadyHas_isRecognisedAndMarkedDone_withoutASecondTransaction() throws Exception {
         try (LedgerTestBed bed = LedgerTestBed.create(
                 dir, LedgerTestBed.embedded(1000, Duration.ofMillis(50), Duration.ofSeconds(10)))) {

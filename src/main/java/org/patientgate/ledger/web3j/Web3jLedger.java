@@ -292,8 +292,13 @@ public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
 
     /** Brings the outbox in line with what the chain has (see the class comment). */
     void reconcile() {
-        if (properties.embedded() && !contracts.get().deployed()) {
-            contracts.set(embeddedContracts());
+        if (properties.embedded()) {
+            // a node that came back without its state (an unreadable dump) has no balances either
+            fund(admin.getAddress());
+            fund(institution.getAddress());
+            if (!contracts.get().deployed()) {
+                contracts.set(embeddedContracts());
+            }
         }
         long head = chain.headBlock();
         int reopened = outbox.reopenAbove(head);
@@ -333,6 +338,9 @@ public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
                 }
                 pause(pause);
             } catch (RuntimeException e) {
+                if (!running) {
+                    return; // stopping: the database may already be closing under us
+                }
                 log.error("Escrow batcher failed; retrying", e);
                 pause(1000);
             }
@@ -355,6 +363,9 @@ public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
+                if (!running) {
+                    return; // stopping: the database may already be closing under us
+                }
                 log.error("Ledger publisher failed; retrying", e);
                 pause(1000);
             }
@@ -370,6 +381,9 @@ public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
             } catch (ChainAway e) {
                 pause(Math.max(1000, properties.follower().interval().toMillis()));
             } catch (RuntimeException e) {
+                if (!running) {
+                    return; // stopping: the database may already be closing under us
+                }
                 log.error("Ledger event follower failed; retrying", e);
                 pause(1000);
             }
