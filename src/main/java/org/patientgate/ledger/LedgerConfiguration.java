@@ -94,6 +94,49 @@ public class LedgerConfiguration {
         };
     }
 
+    /**
+     * Ledger metrics: outbox depth, failures and the oldest open write's age, entries waiting for a
+     * batch, transactions sent, and writes found already on the chain.
+     */
+    @Bean
+    io.micrometer.core.instrument.binder.MeterBinder ledgerMetrics(
+            Web3jLedger ledger, JdbcLedgerOutbox outbox, JdbcEscrowAnchoring anchoring) {
+        return registry -> {
+            io.micrometer.core.instrument.Gauge.builder(
+                            "hub.ledger.outbox.open", outbox, o -> o.depth().open())
+                    .description("ledger writes not yet on the chain")
+                    .register(registry);
+            io.micrometer.core.instrument.Gauge.builder(
+                            "hub.ledger.outbox.failed", outbox, o -> o.depth().failed())
+                    .description("ledger writes parked after repeated contract refusals")
+                    .register(registry);
+            io.micrometer.core.instrument.Gauge.builder("hub.ledger.outbox.oldest.age", outbox, o -> o.depth()
+                            .oldestOpen()
+                            .map(t -> java.time.Duration.between(t, java.time.Instant.now())
+                                            .toMillis()
+                                    / 1000.0)
+                            .orElse(0.0))
+                    .baseUnit("seconds")
+                    .description("how long the oldest open ledger write has waited")
+                    .register(registry);
+            io.micrometer.core.instrument.Gauge.builder("hub.ledger.escrow.queued", anchoring, a -> a.queued())
+                    .description("escrow entries waiting for a Merkle batch")
+                    .register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder(
+                            "hub.ledger.transactions.sent",
+                            ledger,
+                            l -> l.publisher() == null ? 0 : l.publisher().sentCount())
+                    .description("transactions the hub sent to the chain")
+                    .register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder(
+                            "hub.ledger.writes.recognised",
+                            ledger,
+                            l -> l.publisher() == null ? 0 : l.publisher().recognisedCount())
+                    .description("ledger writes found already on the chain and not sent again")
+                    .register(registry);
+        };
+    }
+
     @Bean
     HealthIndicator ledgerHealthIndicator(Web3jLedger ledger) {
         return () -> {

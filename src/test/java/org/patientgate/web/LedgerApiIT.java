@@ -78,6 +78,22 @@ class LedgerApiIT extends HubIntegrationTest {
     }
 
     @Test
+    void prometheus_exposesTheLedgerOutboxAndTransactionMetrics() throws Exception {
+        var client = java.net.http.HttpClient.newHttpClient();
+        String metrics = client.send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + "/actuator/prometheus"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics)
+                .contains("hub_ledger_outbox_open ")
+                .contains("hub_ledger_outbox_failed ")
+                .contains("hub_ledger_outbox_oldest_age_seconds ")
+                .contains("hub_ledger_escrow_queued ")
+                .containsPattern("hub_ledger_transactions_sent_total [1-9]");
+    }
+
+    @Test
     void unknownEntry_is404_andAMalformedId_is400_andTheTokenIsRequired() throws Exception {
         assertThat(api().get("/api/ledger/entries/0x" + "ab".repeat(32)).status())
                 .isEqualTo(404);
