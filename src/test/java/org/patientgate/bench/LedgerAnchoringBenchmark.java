@@ -74,13 +74,7 @@ public final class LedgerAnchoringBenchmark {
     }
 
     private static long doneBatches(LedgerTestBed bed) throws Exception {
-        try (Connection c = bed.dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement(
-                        "SELECT count(*) FROM ledger_outbox WHERE kind = 'ESCROW_BATCH' AND status = 'DONE'");
-                ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return bed.doneBatches();
     }
 
     /** From the first batch formed to the last anchoring write done, by the database's clock. */

@@ -296,13 +296,7 @@ class LedgerOutboxIT {
     }
 
     private static long doneBatches(LedgerTestBed bed) throws Exception {
-        try (Connection c = bed.dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement(
-                        "SELECT count(*) FROM ledger_outbox WHERE kind = 'ESCROW_BATCH' AND status = 'DONE'");
-                ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return bed.doneBatches();
     }
 
     private static List<Integer> batchSizes(LedgerTestBed bed) throws Exception {

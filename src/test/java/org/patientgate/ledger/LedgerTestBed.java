@@ -175,6 +175,17 @@ public final class LedgerTestBed implements AutoCloseable {
         return java.util.HexFormat.of().formatHex(b);
     }
 
+    /** Escrow batches whose anchoring write is DONE. */
+    public long doneBatches() throws java.sql.SQLException {
+        try (java.sql.Connection c = dataSource.getConnection();
+                java.sql.PreparedStatement ps = c.prepareStatement(
+                        "SELECT count(*) FROM ledger_outbox WHERE kind = 'ESCROW_BATCH' AND status = 'DONE'");
+                java.sql.ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     @Override
     public void close() throws Exception {
         ledger.close();

@@ -233,26 +233,7 @@ public final class JdbcEscrowAnchoring implements EscrowAnchoring {
         });
     }
 
-    interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private <T> T inTransaction(Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("escrow anchoring: database error " + e.getSQLState(), e);
-        }
+    private <T> T inTransaction(JdbcTransactions.Work<T> work) {
+        return JdbcTransactions.inTransaction(dataSource, "escrow anchoring", work);
     }
 }

@@ -6,7 +6,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -222,27 +221,8 @@ public final class JdbcLedgerOutbox implements LedgerOutbox {
         T read(ResultSet rs) throws SQLException;
     }
 
-    interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    <T> T inTransaction(Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("ledger outbox: database error " + e.getSQLState(), e);
-        }
+    private <T> T inTransaction(JdbcTransactions.Work<T> work) {
+        return JdbcTransactions.inTransaction(dataSource, "ledger outbox", work);
     }
 
     private int update(String sql, Binder binder) {
@@ -267,9 +247,5 @@ public final class JdbcLedgerOutbox implements LedgerOutbox {
                 }
             }
         });
-    }
-
-    static Instant now() {
-        return Instant.now();
     }
 }
