@@ -38,8 +38,24 @@ public final class JdbcLedgerEvents {
         }
     }
 
-    /** Stores the events and moves the cursor to {@code throughBlock}; returns the events new here. */
-    public int record(String cursorName, long throughBlock, List<LedgerEvent> events) {
+    /** The hash of the cursor's block as it was when the cursor moved there (null if unknown). */
+    public String cursorHash(String name) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT block_hash FROM ledger_cursor WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("ledger events: database error " + e.getSQLState(), e);
+        }
+    }
+
+    /**
+     * Stores the events and moves the cursor to {@code throughBlock} (whose hash is {@code
+     * throughHash}); returns the events new here.
+     */
+    public int record(String cursorName, long throughBlock, String throughHash, List<LedgerEvent> events) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -73,11 +89,12 @@ public final class JdbcLedgerEvents {
                         }
                     }
                 }
-                try (PreparedStatement cur = c.prepareStatement("INSERT INTO ledger_cursor (name, block_number)"
-                        + " VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET block_number = excluded.block_number,"
-                        + " updated_at = now()")) {
+                try (PreparedStatement cur = c.prepareStatement("INSERT INTO ledger_cursor (name, block_number,"
+                        + " block_hash) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET block_number ="
+                        + " excluded.block_number, block_hash = excluded.block_hash, updated_at = now()")) {
                     cur.setString(1, cursorName);
                     cur.setLong(2, throughBlock);
+                    cur.setString(3, throughHash);
                     cur.executeUpdate();
                 }
                 c.commit();

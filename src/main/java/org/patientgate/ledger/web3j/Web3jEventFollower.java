@@ -24,6 +24,9 @@ public final class Web3jEventFollower {
     private static final Logger log = LoggerFactory.getLogger(Web3jEventFollower.class);
     static final String CURSOR = "contract-events";
 
+    /** How far back the follower reads again when the chain replaced the cursor's block. */
+    private static final long REREAD_BLOCKS = 1_000;
+
     private final Web3jChain chain;
     private final java.util.function.Supplier<Web3jContracts> contracts;
     private final JdbcLedgerEvents store;
@@ -64,7 +67,21 @@ public final class Web3jEventFollower {
                     "The chain's head ({}) is behind the event cursor ({}); reading events again from there",
                     head,
                     cursor);
-            store.record(CURSOR, head, List.of());
+            store.record(CURSOR, head, chain.blockHash(head).orElse(null), List.of());
+            return 0;
+        }
+        String known = store.cursorHash(CURSOR);
+        if (cursor >= 0
+                && known != null
+                && !known.equalsIgnoreCase(chain.blockHash(cursor).orElse(""))) {
+            // the chain replaced the cursor's block (a node restarted from an older state dump mined
+            // new blocks at the same heights): read a stretch before it again
+            long back = Math.max(-1, cursor - REREAD_BLOCKS);
+            log.warn(
+                    "The chain no longer has the event cursor's block {}; reading events again from block {}",
+                    cursor,
+                    back + 1);
+            store.record(CURSOR, back, back < 0 ? null : chain.blockHash(back).orElse(null), List.of());
             return 0;
         }
         if (cursor == head) {
@@ -87,7 +104,7 @@ public final class Web3jEventFollower {
                 decoder.decode(l).ifPresent(events::add);
             }
         }
-        int fresh = store.record(CURSOR, to, events);
+        int fresh = store.record(CURSOR, to, chain.blockHash(to).orElse(null), events);
         for (LedgerEvent e : events) {
             for (LedgerEventListener listener : listeners) {
                 try {
