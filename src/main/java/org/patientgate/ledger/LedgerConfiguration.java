@@ -72,7 +72,12 @@ public class LedgerConfiguration {
 
             @Override
             public void start() {
-                ledger.start();
+                try {
+                    ledger.start();
+                } catch (RuntimeException e) {
+                    ledger.close(); // stop the node and client it may have started; the hub does not start
+                    throw e;
+                }
                 running = true;
             }
 
@@ -89,7 +94,8 @@ public class LedgerConfiguration {
 
             @Override
             public int getPhase() {
-                return Integer.MAX_VALUE - 2000; // after the database, before the web server takes traffic
+                // after the database; the API answers 503 until the ledger is ready
+                return Integer.MAX_VALUE - 2000;
             }
         };
     }

@@ -33,6 +33,15 @@ public interface LedgerOutbox {
 
     void markFailed(long id, String error);
 
+    /** Drops the row's last transaction (it reverted on chain: the next try is a new transaction). */
+    void forgetTransaction(long id);
+
+    /**
+     * Runs {@code work} holding the signer's publishing lock (shared by every hub replica on the same
+     * database); empty if another replica holds it.
+     */
+    <T> Optional<T> withSignerLock(String signer, java.util.function.Supplier<T> work);
+
     /** Re-opens writes recorded in blocks above {@code headBlock} (a chain that lost blocks). */
     int reopenAbove(long headBlock);
 

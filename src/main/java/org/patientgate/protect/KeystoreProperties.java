@@ -14,4 +14,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param passwordFile a file holding the password (e.g. a mounted secret), used if no password
  */
 @ConfigurationProperties("hub.keystore")
-public record KeystoreProperties(Path path, String password, Path passwordFile) {}
+public record KeystoreProperties(Path path, String password, Path passwordFile) {
+
+    /** Never prints the password (records print every component by default). */
+    @Override
+    public String toString() {
+        return "KeystoreProperties[path=" + path + ", password=" + (password == null ? "unset" : "****")
+                + ", passwordFile=" + passwordFile + "]";
+    }
+}

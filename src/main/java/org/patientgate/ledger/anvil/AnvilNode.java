@@ -45,7 +45,7 @@ public final class AnvilNode implements AutoCloseable {
             + "echo \"anvil-pid $child\"\n"
             + "{ while read -r _ <&3; do :; done; kill -TERM $child 2>/dev/null; } &\n"
             + "watcher=$!\n"
-            + "trap 'kill -TERM $child 2>/dev/null' TERM INT HUP\n"
+            + "trap 'kill -TERM $child 2>/dev/null; wait $child; exit $?' TERM INT HUP\n"
             + "wait $child\n"
             + "status=$?\n"
             + "kill $watcher 2>/dev/null\n"
@@ -83,6 +83,14 @@ public final class AnvilNode implements AutoCloseable {
         if (isRunning()) {
             return this;
         }
+        if (anvil != null && anvil.isAlive()) {
+            // the guard is gone but anvil still writes its state: a restart must not race it
+            try {
+                anvil.onExit().get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                anvil.destroyForcibly();
+            }
+        }
         if (guard != null) {
             guard.destroyForcibly(); // the node died under it (crash or kill); its guard has nothing to guard
             guard = null;
@@ -97,8 +105,9 @@ public final class AnvilNode implements AutoCloseable {
             try {
                 launch();
             } catch (IllegalStateException first) {
-                if (!Files.exists(stateFile)) {
-                    throw first;
+                if (!Files.exists(stateFile)
+                        || !lastOutput().contains(stateFile.getFileName().toString())) {
+                    throw first; // not a state-file problem (port taken, binary broken): keep the chain
                 }
                 Path aside = stateFile.resolveSibling(
                         stateFile.getFileName() + ".unreadable-" + Instant.now().getEpochSecond());

@@ -38,6 +38,39 @@ public final class JdbcLedgerEvents {
         }
     }
 
+    /**
+     * Moves the cursor back to {@code block} and forgets what was read above it: events from blocks
+     * the chain no longer has, and the escrow decisions they set (reading again restores what the
+     * chain still has).
+     */
+    public void rewind(String cursorName, long block, String blockHash) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement undecide = c.prepareStatement("UPDATE escrow_entry SET decision = 'PENDING',"
+                            + " decided_tx = NULL WHERE decided_tx IN (SELECT tx_hash FROM ledger_event"
+                            + " WHERE block_number > ?)");
+                    PreparedStatement forget = c.prepareStatement("DELETE FROM ledger_event WHERE block_number > ?");
+                    PreparedStatement cur = c.prepareStatement("INSERT INTO ledger_cursor (name, block_number,"
+                            + " block_hash) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET block_number ="
+                            + " excluded.block_number, block_hash = excluded.block_hash, updated_at = now()")) {
+                undecide.setLong(1, block);
+                undecide.executeUpdate();
+                forget.setLong(1, block);
+                forget.executeUpdate();
+                cur.setString(1, cursorName);
+                cur.setLong(2, block);
+                cur.setString(3, blockHash);
+                cur.executeUpdate();
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("ledger events: database error " + e.getSQLState(), e);
+        }
+    }
+
     /** The hash of the cursor's block as it was when the cursor moved there (null if unknown). */
     public String cursorHash(String name) {
         try (Connection c = dataSource.getConnection();

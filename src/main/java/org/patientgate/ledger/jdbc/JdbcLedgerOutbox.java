@@ -150,6 +150,36 @@ public final class JdbcLedgerOutbox implements LedgerOutbox {
     }
 
     @Override
+    public void forgetTransaction(long id) {
+        update("UPDATE ledger_outbox SET tx_hash = NULL, nonce = NULL WHERE id = ?", ps -> ps.setLong(1, id));
+    }
+
+    @Override
+    public <T> Optional<T> withSignerLock(String signer, java.util.function.Supplier<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement lock = c.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?))")) {
+                lock.setString(1, "ledger-signer:" + signer);
+                try (ResultSet rs = lock.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        return Optional.empty();
+                    }
+                }
+            }
+            try {
+                return Optional.ofNullable(work.get());
+            } finally {
+                try (PreparedStatement unlock = c.prepareStatement("SELECT pg_advisory_unlock(hashtext(?))")) {
+                    unlock.setString(1, "ledger-signer:" + signer);
+                    unlock.execute();
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("ledger outbox: database error " + e.getSQLState(), e);
+        }
+    }
+
+    @Override
     public int reopenAbove(long headBlock) {
         return update(
                 "UPDATE ledger_outbox SET status = 'PENDING', next_attempt_at = now(), block_number = NULL,"
@@ -168,8 +198,8 @@ public final class JdbcLedgerOutbox implements LedgerOutbox {
     @Override
     public int retryFailed(long id) {
         return update(
-                "UPDATE ledger_outbox SET status = 'PENDING', attempts = 0, next_attempt_at = now()"
-                        + " WHERE id = ? AND status = 'FAILED'",
+                "UPDATE ledger_outbox SET status = 'PENDING', attempts = 0, next_attempt_at = now(),"
+                        + " tx_hash = NULL, nonce = NULL WHERE id = ? AND status = 'FAILED'",
                 ps -> ps.setLong(1, id));
     }
 

@@ -64,6 +64,18 @@ public final class ContractErrors {
 
     /** The error with its decoded arguments, e.g. {@code UnknownBatch(0x12…)}; raw data otherwise. */
     public static String describe(String revertData) {
+        return describe(revertData, false);
+    }
+
+    /**
+     * As {@link #describe(String)} but with addresses shortened to a prefix, for logs and the
+     * outbox's error column, which must not carry a patient's address.
+     */
+    public static String describeForLog(String revertData) {
+        return describe(revertData, true);
+    }
+
+    private static String describe(String revertData, boolean redactAddresses) {
         if (revertData == null || revertData.length() < 10) {
             return "revert without a reason";
         }
@@ -79,7 +91,13 @@ public final class ContractErrors {
             }
             for (Type<?> value : FunctionReturnDecoder.decode("0x" + revertData.substring(10), refs)) {
                 Object v = value.getValue();
-                args.add(v instanceof byte[] b ? Numeric.toHexString(b) : String.valueOf(v));
+                if (redactAddresses && value instanceof org.web3j.abi.datatypes.Address) {
+                    // a patient's address is a pseudonymous identifier: logs and the outbox get a prefix
+                    String a = String.valueOf(v);
+                    args.add(a.length() > 8 ? a.substring(0, 8) + "…" : a);
+                } else {
+                    args.add(v instanceof byte[] b ? Numeric.toHexString(b) : String.valueOf(v));
+                }
             }
         } catch (ClassNotFoundException | RuntimeException e) {
             args.add("…");

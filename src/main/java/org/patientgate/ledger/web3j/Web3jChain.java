@@ -3,6 +3,7 @@ package org.patientgate.ledger.web3j;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
@@ -24,8 +25,10 @@ import org.web3j.protocol.http.HttpService;
 public final class Web3jChain implements AutoCloseable {
 
     private final String rpcUrl;
+    private final String where;
     private final Web3j web3j;
     private final OkHttpClient http;
+    private final HttpService service;
 
     public Web3jChain(String rpcUrl, Duration timeout) {
         this.rpcUrl = rpcUrl;
@@ -35,7 +38,26 @@ public final class Web3jChain implements AutoCloseable {
                 .writeTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .retryOnConnectionFailure(false)
                 .build();
-        this.web3j = Web3j.build(new HttpService(rpcUrl, http));
+        this.service = new HttpService(rpcUrl, http);
+        this.web3j = Web3j.build(service);
+        this.where = safeLocation(rpcUrl);
+    }
+
+    /** host:port of the node, for messages: a URL may carry credentials or an API key. */
+    static String safeLocation(String url) {
+        try {
+            java.net.URI uri = java.net.URI.create(url);
+            return uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+        } catch (IllegalArgumentException e) {
+            return "the configured node";
+        }
+    }
+
+    /** Sends a node-specific JSON-RPC request (e.g. {@code anvil_setBalance}) over the same client. */
+    void call(String method, List<?> params) {
+        rpc(method, () -> new org.web3j.protocol.core.Request<>(
+                        method, params, service, org.web3j.protocol.core.methods.response.VoidResponse.class)
+                .send());
     }
 
     public String rpcUrl() {
@@ -147,7 +169,7 @@ public final class Web3jChain implements AutoCloseable {
         try {
             return call.send();
         } catch (IOException | ClientConnectionException e) {
-            throw new ChainAway("the chain node at " + rpcUrl + " did not answer " + method, e);
+            throw new ChainAway("the chain node at " + where + " did not answer " + method, e);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -158,5 +180,8 @@ public final class Web3jChain implements AutoCloseable {
     @Override
     public void close() {
         web3j.shutdown();
+        // web3j's HttpService does not release the OkHttp client it was given
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
     }
 }

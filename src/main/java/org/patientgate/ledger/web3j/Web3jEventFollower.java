@@ -25,7 +25,7 @@ public final class Web3jEventFollower {
     static final String CURSOR = "contract-events";
 
     /** How far back the follower reads again when the chain replaced the cursor's block. */
-    private static final long REREAD_BLOCKS = 1_000;
+    private static final long REREAD_BLOCKS = 10_000;
 
     private final Web3jChain chain;
     private final java.util.function.Supplier<Web3jContracts> contracts;
@@ -63,11 +63,13 @@ public final class Web3jEventFollower {
             return 0;
         }
         if (cursor > head) {
+            long back = Math.max(-1, head - REREAD_BLOCKS);
             log.warn(
-                    "The chain's head ({}) is behind the event cursor ({}); reading events again from there",
+                    "The chain's head ({}) is behind the event cursor ({}); reading events again from block {}",
                     head,
-                    cursor);
-            store.record(CURSOR, head, chain.blockHash(head).orElse(null), List.of());
+                    cursor,
+                    back + 1);
+            store.rewind(CURSOR, back, back < 0 ? null : chain.blockHash(back).orElse(null));
             return 0;
         }
         String known = store.cursorHash(CURSOR);
@@ -81,7 +83,7 @@ public final class Web3jEventFollower {
                     "The chain no longer has the event cursor's block {}; reading events again from block {}",
                     cursor,
                     back + 1);
-            store.record(CURSOR, back, back < 0 ? null : chain.blockHash(back).orElse(null), List.of());
+            store.rewind(CURSOR, back, back < 0 ? null : chain.blockHash(back).orElse(null));
             return 0;
         }
         if (cursor == head) {

@@ -1,7 +1,6 @@
 package org.patientgate.ledger.web3j;
 
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,10 +32,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
-import org.web3j.crypto.Hash;
-import org.web3j.protocol.core.Request;
-import org.web3j.protocol.core.methods.response.VoidResponse;
-import org.web3j.protocol.http.HttpService;
 import org.web3j.tx.Contract;
 import org.web3j.tx.gas.StaticGasProvider;
 
@@ -201,18 +196,12 @@ public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
 
     /** The embedded chain is a development chain: the hub gives its own accounts gas money. */
     private void fund(String address) {
-        chain.rpc("anvil_setBalance", () -> new Request<>(
-                        "anvil_setBalance",
-                        List.of(address, DEV_BALANCE),
-                        new HttpService(chain.rpcUrl()),
-                        VoidResponse.class)
-                .send());
+        chain.call("anvil_setBalance", List.of(address, DEV_BALANCE));
     }
 
     private byte[] institutionProfileHash() {
-        String profile =
-                "{\"id\":\"" + properties.institution() + "\",\"name\":\"" + properties.institutionName() + "\"}";
-        return Hash.sha3(profile.getBytes(StandardCharsets.UTF_8));
+        return org.patientgate.ledger.cli.LedgerDeployCommand.profileHash(
+                properties.institution(), properties.institutionName());
     }
 
     private Web3jContracts embeddedContracts() {

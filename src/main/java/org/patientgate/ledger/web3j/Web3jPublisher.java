@@ -98,22 +98,33 @@ public final class Web3jPublisher {
     public int drainOnce() {
         if (chainAway) {
             chain.headBlock(); // throws ChainAway while the node is still away
+            log.info("The chain answers again; reconciling the outbox with it before sending");
+            onChainBack.run(); // if this throws, chainAway stays set and the next pass tries again
             chainAway = false;
             outageStreak.clear();
-            log.info("The chain answers again; reconciling the outbox with it before sending");
-            onChainBack.run();
         }
         int done = 0;
         for (String signer : outbox.signersWithOpenWrites()) {
-            done += drain(signer);
+            try {
+                // one publisher per signer across hub replicas: the same key must not be drained twice
+                done += outbox.withSignerLock(signer, () -> drain(signer)).orElse(0);
+            } catch (ChainAway e) {
+                throw e;
+            } catch (RuntimeException e) {
+                log.error("Ledger writes of signer {} failed this pass; the others go on", signer, e);
+            }
         }
         return done;
     }
 
+    private final java.util.Set<String> keylessSigners = ConcurrentHashMap.newKeySet();
+
     private int drain(String signer) {
         LedgerTransactionManager tm = signers.get(signer);
         if (tm == null) {
-            log.warn("Ledger writes are queued for signer {} but the hub holds no key for it", signer);
+            if (keylessSigners.add(signer)) {
+                log.warn("Ledger writes are queued for signer {} but the hub holds no key for it; they wait", signer);
+            }
             return 0;
         }
         int done = 0;
@@ -152,18 +163,22 @@ public final class Web3jPublisher {
             Optional<TransactionReceipt> receipt = chain.receipt(row.txHash());
             if (receipt.isEmpty() && chain.known(row.txHash())) {
                 receipt = awaitReceipt(row.txHash());
+                if (receipt.isEmpty()) {
+                    return false; // still in the node's pool: never decide a known transaction again
+                }
             }
             if (receipt.isPresent()) {
                 return finish(row, receipt.get(), tm);
             }
-            // the transaction is gone (never arrived, or the chain lost it): decide afresh below
+            // the transaction is gone (never arrived, or the chain lost it): decide afresh below,
+            // with the nonce read again from the chain
+            resetNonceQuietly(tm);
         }
         // A write never sent before cannot be on the chain unless an identical one is (the estimate
         // below then reverts with the contract's "already exists" error); one that was sent or tried
         // before is looked up first, so it is never sent twice.
         if ((row.txHash() != null || row.attempts() > 0) && contracts.get().alreadyOnChain(write)) {
-            outbox.markDone(row.id(), null, null, null, null, true);
-            recognised.incrementAndGet();
+            markRecognised(row, null);
             return true;
         }
         ChainCall call = contracts.get().encode(write);
@@ -174,19 +189,21 @@ public final class Web3jPublisher {
         BigInteger gasLimit =
                 estimate.gas().multiply(BigInteger.valueOf(100L + gasMargin)).divide(BigInteger.valueOf(100));
         BigInteger gasPrice = fixedGasPrice.orElseGet(this::nodeGasPrice);
-        BigInteger nonce;
-        String signed;
+        BigInteger nonce = chain.rpc("eth_getTransactionCount", tm::takeNonce);
+        EthSendTransaction response;
+        String hash;
         try {
-            nonce = tm.takeNonce();
-            signed = tm.sign(RawTransaction.createTransaction(nonce, gasPrice, gasLimit, call.to(), call.data()));
-        } catch (IOException e) {
-            throw new ChainAway("could not read the signer's nonce", e);
+            String signed =
+                    tm.sign(RawTransaction.createTransaction(nonce, gasPrice, gasLimit, call.to(), call.data()));
+            hash = Hash.sha3(signed);
+            outbox.markSent(row.id(), hash, nonce.longValueExact());
+            response = chain.rpc(
+                    "eth_sendRawTransaction",
+                    () -> chain.web3j().ethSendRawTransaction(signed).send());
+        } catch (RuntimeException e) {
+            resetNonceQuietly(tm); // the nonce was taken but nothing may have gone out with it
+            throw e;
         }
-        String hash = Hash.sha3(signed);
-        outbox.markSent(row.id(), hash, nonce.longValueExact());
-        EthSendTransaction response = chain.rpc(
-                "eth_sendRawTransaction",
-                () -> chain.web3j().ethSendRawTransaction(signed).send());
         if (response.hasError()) {
             resetNonceQuietly(tm);
             String message = response.getError().getMessage();
@@ -235,22 +252,21 @@ public final class Web3jPublisher {
         }
         // reverted on chain: maybe a concurrent identical write got there first
         if (contracts.get().alreadyOnChain(row.write())) {
-            outbox.markDone(row.id(), receipt.getTransactionHash(), null, null, null, true);
-            recognised.incrementAndGet();
+            markRecognised(row, receipt.getTransactionHash());
             return true;
         }
         Optional<String> revert = chain.revertOf(tm.address(), contracts.get().encode(row.write()));
+        outbox.forgetTransaction(row.id()); // the reverted one is final: the next try is a new transaction
         return refused(row, revert.orElse(null), "reverted in block " + receipt.getBlockNumber());
     }
 
     private boolean refused(OutboxRow row, String revertData, String message) {
         Optional<String> name = ContractErrors.name(revertData);
         if (name.isPresent() && contracts.get().meansAlreadyDone(row.write(), name.get())) {
-            outbox.markDone(row.id(), null, null, null, null, true);
-            recognised.incrementAndGet();
+            markRecognised(row, null);
             return true;
         }
-        String reason = revertData != null ? ContractErrors.describe(revertData) : String.valueOf(message);
+        String reason = revertData != null ? ContractErrors.describeForLog(revertData) : String.valueOf(message);
         if (row.attempts() + 1 >= policy.maxReverts()) {
             outbox.markFailed(row.id(), reason);
             log.error(
@@ -283,6 +299,16 @@ public final class Web3jPublisher {
             gasPriceReadAt = now;
         }
         return cachedGasPrice;
+    }
+
+    /**
+     * Marks a write done because the chain already has it, recording the current head block and its
+     * hash: if the node later loses that block, reconciliation re-opens the write and checks again.
+     */
+    private void markRecognised(OutboxRow row, String txHash) {
+        long head = chain.headBlock();
+        outbox.markDone(row.id(), txHash, head, chain.blockHash(head).orElse(null), null, true);
+        recognised.incrementAndGet();
     }
 
     Duration backoff(int attempt) {

@@ -228,6 +228,16 @@ class Web3jPublisherBackoffTest {
         }
 
         @Override
+        public void forgetTransaction(long id) {
+            throw new AssertionError("unexpected forgetTransaction");
+        }
+
+        @Override
+        public <T> java.util.Optional<T> withSignerLock(String signer, java.util.function.Supplier<T> work) {
+            return java.util.Optional.ofNullable(work.get());
+        }
+
+        @Override
         public int reopenAbove(long headBlock) {
             throw new AssertionError("unexpected");
         }
