@@ -54,9 +54,10 @@ public final class LedgerAnchoringBenchmark {
             }
             bed.ledger.start();
             long expectedBatches = (entries + batchSize - 1) / batchSize;
-            while (doneBatches(bed) < expectedBatches) {
-                Thread.sleep(20);
-            }
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofMinutes(30))
+                    .pollInterval(java.time.Duration.ofMillis(20))
+                    .until(() -> doneBatches(bed) >= expectedBatches);
             double seconds = anchoringSeconds(bed);
             long[] gas = gas(bed);
             System.out.printf(

@@ -30,6 +30,6 @@ public final class LedgerDrainMain {
         }
         bed.ledger.start();
         System.out.println("draining");
-        Thread.sleep(Long.MAX_VALUE);
+        new java.util.concurrent.CountDownLatch(1).await(); // until the test kills this process
     }
 }

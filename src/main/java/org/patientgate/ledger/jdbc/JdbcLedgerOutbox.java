@@ -225,20 +225,21 @@ public final class JdbcLedgerOutbox implements LedgerOutbox {
 
     @Override
     public Optional<Written> find(String dedupeKey) {
-        List<Written> rows = query(
-                "SELECT id, status, tx_hash, block_number FROM ledger_outbox WHERE dedupe_key = ?",
-                ps -> ps.setString(1, dedupeKey),
-                rs -> new Written(rs.getLong(1), rs.getString(2), rs.getString(3), (Long) rs.getObject(4)));
-        return rows.stream().findFirst();
+        return written("dedupe_key = ?", ps -> ps.setString(1, dedupeKey));
     }
 
     @Override
     public Optional<Written> find(long id) {
-        List<Written> rows = query(
-                "SELECT id, status, tx_hash, block_number FROM ledger_outbox WHERE id = ?",
-                ps -> ps.setLong(1, id),
-                rs -> new Written(rs.getLong(1), rs.getString(2), rs.getString(3), (Long) rs.getObject(4)));
-        return rows.stream().findFirst();
+        return written("id = ?", ps -> ps.setLong(1, id));
+    }
+
+    private Optional<Written> written(String where, Binder binder) {
+        return query(
+                        "SELECT id, status, tx_hash, block_number FROM ledger_outbox WHERE " + where,
+                        binder,
+                        rs -> new Written(rs.getLong(1), rs.getString(2), rs.getString(3), (Long) rs.getObject(4)))
+                .stream()
+                .findFirst();
     }
 
     // --- plain JDBC plumbing --------------------------------------------------------------------

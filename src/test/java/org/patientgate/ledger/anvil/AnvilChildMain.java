@@ -14,6 +14,6 @@ public final class AnvilChildMain {
                 .start();
         System.out.println("anvil " + node.process().orElseThrow().pid() + " " + node.rpcUrl());
         System.out.flush();
-        Thread.sleep(Long.MAX_VALUE);
+        new java.util.concurrent.CountDownLatch(1).await(); // until the test kills this process
     }
 }
