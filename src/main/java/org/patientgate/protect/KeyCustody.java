@@ -20,4 +20,30 @@ public interface KeyCustody {
      * encryption key pair, created on first use; the private half stays in custody.
      */
     byte[] encryptionPublicKey(String identity);
+
+    /**
+     * The raw 32-byte X25519 private key (RFC 7748 scalar) of an identity's encryption key pair, for
+     * the in-process HPKE open that needs it; created on first use like {@link #encryptionPublicKey}.
+     *
+     * @return a fresh copy the caller wipes after use
+     */
+    byte[] encryptionPrivateKey(String identity);
+
+    /** An AES secret key held under {@code alias}, or null if there is none. */
+    javax.crypto.SecretKey secretKey(String alias);
+
+    /** Creates a 256-bit AES key under {@code alias} (refused if the alias is taken) and returns it. */
+    javax.crypto.SecretKey createAesKey(String alias);
+
+    /** Deletes the entry {@code alias}; false if there was none. */
+    boolean delete(String alias);
+
+    /** Every alias the custody holds that starts with {@code prefix}. */
+    java.util.Set<String> aliases(String prefix);
+
+    /**
+     * The credential-signing key pair (EC P-256, for ES256 JWS), created on first use. The private
+     * half is for the in-process signer only.
+     */
+    java.security.KeyPair credentialSigningKey();
 }

@@ -27,6 +27,12 @@ public class ProtectConfiguration {
         return new Pkcs12KeyCustody(file, password(file, keystore).toCharArray());
     }
 
+    /** The module's key-encryption keys, version 1 created on first start. */
+    @Bean
+    KeyEncryptionKeys keyEncryptionKeys(KeyCustody custody) {
+        return new CustodyKeyEncryptionKeys(custody);
+    }
+
     /** The keystore password: configured, from a file, or generated once for the embedded default. */
     public static String password(Path keystoreFile, KeystoreProperties keystore) {
         if (keystore.password() != null && !keystore.password().isBlank()) {

@@ -111,6 +111,118 @@ public final class Pkcs12KeyCustody implements KeyCustody {
         }
     }
 
+    @Override
+    public synchronized byte[] encryptionPrivateKey(String identity) {
+        encryptionPublicKey(identity);
+        String alias = alias(identity) + ".x25519";
+        try {
+            byte[] pkcs8 = keyStore.getKey(alias, password).getEncoded();
+            // RFC 8410: the PKCS#8 form of an X25519 key ends with the 32-byte private scalar.
+            byte[] raw = Arrays.copyOfRange(pkcs8, pkcs8.length - 32, pkcs8.length);
+            Arrays.fill(pkcs8, (byte) 0);
+            return raw;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(
+                    "keystore entry " + alias + " is unusable: " + e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public synchronized javax.crypto.SecretKey secretKey(String alias) {
+        try {
+            if (!keyStore.containsAlias(alias(alias))) {
+                return null;
+            }
+            java.security.Key key = keyStore.getKey(alias, password);
+            return new SecretKeySpec(key.getEncoded(), "AES");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(
+                    "keystore entry " + alias + " is unusable: " + e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public synchronized javax.crypto.SecretKey createAesKey(String alias) {
+        try {
+            if (keyStore.containsAlias(alias(alias))) {
+                throw new IllegalStateException("keystore entry " + alias + " exists already");
+            }
+            byte[] raw = new byte[32];
+            random.nextBytes(raw);
+            SecretKeySpec key = new SecretKeySpec(raw, "AES");
+            Arrays.fill(raw, (byte) 0);
+            keyStore.setEntry(alias, new KeyStore.SecretKeyEntry(key), new KeyStore.PasswordProtection(password));
+            store();
+            return key;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("keystore entry " + alias + " could not be made: "
+                    + e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public synchronized boolean delete(String alias) {
+        try {
+            if (!keyStore.containsAlias(alias(alias))) {
+                return false;
+            }
+            keyStore.deleteEntry(alias);
+            store();
+            return true;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("keystore entry " + alias + " could not be deleted: "
+                    + e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public synchronized java.util.Set<String> aliases(String prefix) {
+        try {
+            java.util.Set<String> out = new java.util.TreeSet<>();
+            for (String alias : java.util.Collections.list(keyStore.aliases())) {
+                if (alias.startsWith(prefix)) {
+                    out.add(alias);
+                }
+            }
+            return out;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public synchronized java.security.KeyPair credentialSigningKey() {
+        String alias = "credential.signing";
+        try {
+            java.security.KeyFactory factory = java.security.KeyFactory.getInstance("EC");
+            if (!keyStore.containsAlias(alias)) {
+                java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
+                generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"), random);
+                java.security.KeyPair pair = generator.generateKeyPair();
+                keyStore.setEntry(
+                        alias,
+                        new KeyStore.SecretKeyEntry(
+                                new SecretKeySpec(pair.getPrivate().getEncoded(), "EC")),
+                        new KeyStore.PasswordProtection(password));
+                keyStore.setEntry(
+                        alias + ".pub",
+                        new KeyStore.SecretKeyEntry(
+                                new SecretKeySpec(pair.getPublic().getEncoded(), "EC")),
+                        new KeyStore.PasswordProtection(password));
+                store();
+                return pair;
+            }
+            byte[] pkcs8 = keyStore.getKey(alias, password).getEncoded();
+            byte[] x509 = keyStore.getKey(alias + ".pub", password).getEncoded();
+            return new java.security.KeyPair(
+                    factory.generatePublic(new java.security.spec.X509EncodedKeySpec(x509)),
+                    factory.generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pkcs8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(
+                    "keystore entry " + alias + " is unusable: " + e.getClass().getSimpleName());
+        }
+    }
+
     /** RFC 7748 encodes u as 32 bytes little-endian. */
     static byte[] rawX25519(BigInteger u) {
         byte[] bigEndian = u.toByteArray();

@@ -1,0 +1,9 @@
+package org.patientgate.participant;
+
+import java.util.Optional;
+
+/** The registry of participants the hub knows (the hub's copy; patients are also on the ledger). */
+public interface Participants {
+
+    Optional<Participant> find(String address);
+}

@@ -1,0 +1,131 @@
+package org.patientgate.protect;
+
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+
+/**
+ * {@link KeyEncryptionKeys} kept in the hub's {@link KeyCustody} as AES-256 entries named
+ * {@code protect.kek.v<N>}. The cipher runs wherever the key lives: the JDK provider for a PKCS#12
+ * entry, the token for a PKCS#11 one (JCA picks the provider that accepts the key), so a KEK on a
+ * token never leaves it.
+ */
+public final class CustodyKeyEncryptionKeys implements KeyEncryptionKeys {
+
+    static final String PREFIX = "protect.kek.v";
+    private static final int NONCE = 12;
+    private static final int TAG_BITS = 128;
+
+    private final KeyCustody custody;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<Integer, SecretKey> keys = new ConcurrentHashMap<>();
+    private volatile int current;
+
+    /** Opens the KEKs in custody, creating version 1 on first start. */
+    public CustodyKeyEncryptionKeys(KeyCustody custody) {
+        this.custody = custody;
+        SortedSet<Integer> versions = versions();
+        if (versions.isEmpty()) {
+            custody.createAesKey(PREFIX + 1);
+            current = 1;
+        } else {
+            current = versions.last();
+        }
+    }
+
+    @Override
+    public int current() {
+        return current;
+    }
+
+    @Override
+    public SortedSet<Integer> versions() {
+        SortedSet<Integer> out = new TreeSet<>();
+        for (String alias : custody.aliases(PREFIX)) {
+            try {
+                out.add(Integer.parseInt(alias.substring(PREFIX.length())));
+            } catch (NumberFormatException e) {
+                // not one of ours
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public byte[] wrap(byte[] secret, byte[] aad) {
+        int version = current;
+        byte[] nonce = new byte[NONCE];
+        random.nextBytes(nonce);
+        try {
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.ENCRYPT_MODE, key(version), new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.updateAAD(header(version));
+            cipher.updateAAD(aad);
+            byte[] sealed = cipher.doFinal(secret);
+            return ByteBuffer.allocate(4 + NONCE + sealed.length)
+                    .put(header(version))
+                    .put(nonce)
+                    .put(sealed)
+                    .array();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("key wrap failed: " + e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public byte[] unwrap(byte[] wrapped, byte[] aad) {
+        int version = KeyEncryptionKeys.versionOf(wrapped);
+        if (wrapped.length < 4 + NONCE + TAG_BITS / 8) {
+            throw new ProtectException(ProtectException.Reason.CORRUPT, "wrapped key is too short");
+        }
+        try {
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.DECRYPT_MODE, key(version), new GCMParameterSpec(TAG_BITS, wrapped, 4, NONCE));
+            cipher.updateAAD(wrapped, 0, 4);
+            cipher.updateAAD(aad);
+            return cipher.doFinal(wrapped, 4 + NONCE, wrapped.length - 4 - NONCE);
+        } catch (AEADBadTagException e) {
+            throw new ProtectException(ProtectException.Reason.CORRUPT, "wrapped key failed its integrity check");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("key unwrap failed: " + e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public synchronized int rotate() {
+        int next = Math.max(current, versions().isEmpty() ? 0 : versions().last()) + 1;
+        custody.createAesKey(PREFIX + next);
+        current = next;
+        return next;
+    }
+
+    @Override
+    public synchronized void retire(int version) {
+        if (version == current) {
+            throw new IllegalArgumentException("the current key-encryption key cannot be retired");
+        }
+        keys.remove(version);
+        custody.delete(PREFIX + version);
+    }
+
+    private SecretKey key(int version) {
+        SecretKey key = keys.computeIfAbsent(version, v -> custody.secretKey(PREFIX + v));
+        if (key == null) {
+            throw new ProtectException(
+                    ProtectException.Reason.CORRUPT, "key-encryption key version " + version + " is not in custody");
+        }
+        return key;
+    }
+
+    private static byte[] header(int version) {
+        return ByteBuffer.allocate(4).putInt(version).array();
+    }
+}
