@@ -33,6 +33,12 @@ public class ProtectConfiguration {
         return new CustodyKeyEncryptionKeys(custody);
     }
 
+    /** Keyed hashes of hospital identifiers (the key made on first start). */
+    @Bean
+    IdentifierBlinding identifierBlinding(KeyCustody custody) {
+        return new IdentifierBlinding(custody);
+    }
+
     /** The keystore password: configured, from a file, or generated once for the embedded default. */
     public static String password(Path keystoreFile, KeystoreProperties keystore) {
         if (keystore.password() != null && !keystore.password().isBlank()) {
