@@ -33,6 +33,39 @@ public class ProtectConfiguration {
         return new CustodyKeyEncryptionKeys(custody);
     }
 
+    @Bean
+    ProtectStore protectStore(javax.sql.DataSource dataSource) {
+        return new org.patientgate.protect.jdbc.JdbcProtectStore(dataSource);
+    }
+
+    @Bean
+    BlobStore blobStore(javax.sql.DataSource dataSource) {
+        return new org.patientgate.protect.jdbc.JdbcBlobStore(dataSource);
+    }
+
+    /** The privacy module, with whatever decrypt policies and other wrapped keys the hub has. */
+    @Bean
+    PrivacyModule privacyModule(
+            ProtectStore store,
+            BlobStore blobs,
+            KeyEncryptionKeys keks,
+            KeyCustody custody,
+            ProtectProperties properties,
+            org.springframework.beans.factory.ObjectProvider<DecryptPolicy> policies,
+            org.springframework.beans.factory.ObjectProvider<PrivacyModule.KeyRewrapper> rewrappers,
+            io.micrometer.core.instrument.MeterRegistry registry) {
+        return new PrivacyModule(
+                store,
+                blobs,
+                keks,
+                custody,
+                new ReportProtector(keks, properties.spareSlots()),
+                () -> policies.orderedStream().toList(),
+                () -> rewrappers.orderedStream().toList(),
+                java.time.Clock.systemUTC(),
+                registry);
+    }
+
     /** Keyed hashes of hospital identifiers (the key made on first start). */
     @Bean
     IdentifierBlinding identifierBlinding(KeyCustody custody) {

@@ -1,0 +1,533 @@
+package org.patientgate.protect.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.patientgate.protect.ProtectStore;
+import org.patientgate.protect.ProtectedReport;
+import org.patientgate.protect.ProtectedReport.Packet;
+import org.patientgate.protect.ProtectedReport.Slot;
+import org.patientgate.protect.ProtectedReport.SlotState;
+
+/** {@link ProtectStore} in PostgreSQL (migration V5). Batches use JDBC batches in one transaction. */
+public final class JdbcProtectStore implements ProtectStore {
+
+    private static final String REPORT_COLUMNS = "report_id, message_id, institution, patient_ref, patient,"
+            + " content_hash, blob_hash, nonce, state, protected_at";
+
+    private final DataSource dataSource;
+
+    public JdbcProtectStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T inTransaction(String what, Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("protect store " + what + " failed: " + e.getSQLState(), e);
+        }
+    }
+
+    private <T> T read(String what, Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException("protect store " + what + " failed: " + e.getSQLState(), e);
+        }
+    }
+
+    @Override
+    public void saveAll(List<ProtectedReport> reports) {
+        if (reports.isEmpty()) {
+            return;
+        }
+        inTransaction("write", c -> {
+            List<ProtectedReport> inserted = new ArrayList<>(reports.size());
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO protected_report (report_id, message_id,"
+                    + " institution, patient_ref, patient, content_hash, blob_hash, nonce, protected_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                for (ProtectedReport r : reports) {
+                    ps.setObject(1, r.report());
+                    ps.setObject(2, r.messageId());
+                    ps.setString(3, r.institution());
+                    ps.setBytes(4, r.patientRef());
+                    ps.setString(5, r.patient());
+                    ps.setBytes(6, r.contentHash());
+                    ps.setBytes(7, r.blobHash());
+                    ps.setBytes(8, r.nonce());
+                    ps.setTimestamp(9, Timestamp.from(r.protectedAt()));
+                    ps.addBatch();
+                }
+                int[] counts = ps.executeBatch();
+                for (int i = 0; i < counts.length; i++) {
+                    // a row ON CONFLICT DO NOTHING skipped counts 0 (a redelivered report already stored)
+                    if (counts[i] != 0) {
+                        inserted.add(reports.get(i));
+                    }
+                }
+            }
+            if (inserted.isEmpty()) {
+                return null;
+            }
+            insertSlots(c, inserted);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO subkey_packet (report_id, recipient, sealed) VALUES (?, ?, ?)")) {
+                for (ProtectedReport r : inserted) {
+                    ps.setObject(1, r.report());
+                    ps.setString(2, r.packet().recipient());
+                    ps.setBytes(3, r.packet().sealed());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    private static void insertSlots(Connection c, List<ProtectedReport> reports) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO subkey_slot (report_id, slot, state, holder,"
+                + " module_half, kek_version) VALUES (?, ?, ?, ?, ?, ?)")) {
+            for (ProtectedReport r : reports) {
+                for (Slot s : r.slots()) {
+                    bindSlot(ps, r.report(), s);
+                    ps.addBatch();
+                }
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static void bindSlot(PreparedStatement ps, UUID report, Slot s) throws SQLException {
+        ps.setObject(1, report);
+        ps.setInt(2, s.slot());
+        ps.setString(3, s.state().name());
+        ps.setString(4, s.holder());
+        ps.setBytes(5, s.moduleHalf());
+        if (s.kekVersion() == null) {
+            ps.setNull(6, Types.INTEGER);
+        } else {
+            ps.setInt(6, s.kekVersion());
+        }
+    }
+
+    @Override
+    public Optional<ReportRecord> report(UUID report) {
+        return read("read", c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT " + REPORT_COLUMNS + " FROM protected_report WHERE report_id = ?")) {
+                ps.setObject(1, report);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(reportRecord(rs)) : Optional.<ReportRecord>empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public Map<UUID, UUID> reportsForMessages(List<UUID> messageIds) {
+        if (messageIds.isEmpty()) {
+            return Map.of();
+        }
+        return read("read", c -> {
+            Map<UUID, UUID> out = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT message_id, report_id FROM protected_report WHERE message_id = ANY (?)")) {
+                ps.setArray(1, c.createArrayOf("uuid", messageIds.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    private static ReportRecord reportRecord(ResultSet rs) throws SQLException {
+        return new ReportRecord(
+                rs.getObject(1, UUID.class),
+                rs.getObject(2, UUID.class),
+                rs.getString(3),
+                rs.getBytes(4),
+                rs.getString(5),
+                rs.getBytes(6),
+                rs.getBytes(7),
+                rs.getBytes(8),
+                rs.getString(9),
+                rs.getTimestamp(10).toInstant());
+    }
+
+    @Override
+    public Optional<Slot> slot(UUID report, int slot) {
+        return read("read", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT slot, state, holder, module_half, kek_version"
+                    + " FROM subkey_slot WHERE report_id = ? AND slot = ?")) {
+                ps.setObject(1, report);
+                ps.setInt(2, slot);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(slotOf(rs)) : Optional.<Slot>empty();
+                }
+            }
+        });
+    }
+
+    private static Slot slotOf(ResultSet rs) throws SQLException {
+        int version = rs.getInt(5);
+        return new Slot(
+                rs.getInt(1),
+                SlotState.valueOf(rs.getString(2)),
+                rs.getString(3),
+                rs.getBytes(4),
+                rs.wasNull() ? null : version);
+    }
+
+    @Override
+    public List<Slot> slots(UUID report) {
+        return read("read", c -> {
+            List<Slot> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT slot, state, holder, module_half, kek_version"
+                    + " FROM subkey_slot WHERE report_id = ? ORDER BY slot")) {
+                ps.setObject(1, report);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(slotOf(rs));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<ReportRecord> reportsOf(String patient, int limit) {
+        return read("read", c -> {
+            List<ReportRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + REPORT_COLUMNS
+                    + " FROM protected_report WHERE patient = ? ORDER BY protected_at DESC LIMIT ?")) {
+                ps.setString(1, patient);
+                ps.setInt(2, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(reportRecord(rs));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<byte[]> packets(UUID report, String recipient) {
+        return read("read", c -> {
+            List<byte[]> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT sealed FROM subkey_packet WHERE report_id = ? AND recipient = ? ORDER BY id")) {
+                ps.setObject(1, report);
+                ps.setString(2, recipient);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getBytes(1));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public boolean allocate(UUID report, int slot, String node, byte[] sealedForNode, Instant at) {
+        return inTransaction("allocate", c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE subkey_slot SET state = 'ALLOCATED', holder = ?,"
+                    + " allocated_at = ? WHERE report_id = ? AND slot = ? AND state = 'SPARE'")) {
+                ps.setString(1, node);
+                ps.setTimestamp(2, Timestamp.from(at));
+                ps.setObject(3, report);
+                ps.setInt(4, slot);
+                if (ps.executeUpdate() != 1) {
+                    return false;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO subkey_delivery (report_id, slot, node, sealed,"
+                    + " allocated_at) VALUES (?, ?, ?, ?, ?)")) {
+                ps.setObject(1, report);
+                ps.setInt(2, slot);
+                ps.setString(3, node);
+                ps.setBytes(4, sealedForNode);
+                ps.setTimestamp(5, Timestamp.from(at));
+                ps.executeUpdate();
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public boolean revoke(UUID report, int slot, Instant at) {
+        return inTransaction("revoke", c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM subkey_delivery WHERE report_id = ? AND slot = ?")) {
+                ps.setObject(1, report);
+                ps.setInt(2, slot);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE subkey_slot SET state = 'REVOKED', module_half = NULL,"
+                    + " kek_version = NULL, revoked_at = ? WHERE report_id = ? AND slot = ?"
+                    + " AND state IN ('SPARE', 'ALLOCATED')")) {
+                ps.setTimestamp(1, Timestamp.from(at));
+                ps.setObject(2, report);
+                ps.setInt(3, slot);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public int shred(UUID report, Instant at) {
+        return inTransaction("shred", c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM subkey_delivery WHERE report_id = ?")) {
+                ps.setObject(1, report);
+                ps.executeUpdate();
+            }
+            int deleted;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE subkey_slot SET state = 'SHREDDED', module_half = NULL,"
+                    + " kek_version = NULL, revoked_at = ? WHERE report_id = ? AND module_half IS NOT NULL")) {
+                ps.setTimestamp(1, Timestamp.from(at));
+                ps.setObject(2, report);
+                deleted = ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE protected_report SET state = 'SHREDDED',"
+                    + " shredded_at = ? WHERE report_id = ? AND state = 'ACTIVE'")) {
+                ps.setTimestamp(1, Timestamp.from(at));
+                ps.setObject(2, report);
+                ps.executeUpdate();
+            }
+            return deleted;
+        });
+    }
+
+    @Override
+    public void addSlots(UUID report, List<Slot> slots, Packet packet) {
+        inTransaction("add slots", c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO subkey_slot (report_id, slot, state, holder,"
+                    + " module_half, kek_version) VALUES (?, ?, ?, ?, ?, ?)")) {
+                for (Slot s : slots) {
+                    bindSlot(ps, report, s);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO subkey_packet (report_id, recipient, sealed) VALUES (?, ?, ?)")) {
+                ps.setObject(1, report);
+                ps.setString(2, packet.recipient());
+                ps.setBytes(3, packet.sealed());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Delivery> deliveries(String node) {
+        return read("read", c -> {
+            List<Delivery> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT report_id, slot, sealed, allocated_at"
+                    + " FROM subkey_delivery WHERE node = ? ORDER BY allocated_at")) {
+                ps.setString(1, node);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Delivery(
+                                rs.getObject(1, UUID.class),
+                                rs.getInt(2),
+                                rs.getBytes(3),
+                                rs.getTimestamp(4).toInstant()));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<ReportRecord> pending(byte[] patientRef, int limit) {
+        return read("read", c -> {
+            List<ReportRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + REPORT_COLUMNS
+                    + " FROM protected_report WHERE patient_ref = ? AND patient IS NULL ORDER BY protected_at LIMIT ?")) {
+                ps.setBytes(1, patientRef);
+                ps.setInt(2, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(reportRecord(rs));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public boolean assignPatient(UUID report, String patient, String heldBy, List<Packet> packets) {
+        return inTransaction("assign", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE protected_report SET patient = ? WHERE report_id = ? AND patient IS NULL")) {
+                ps.setString(1, patient);
+                ps.setObject(2, report);
+                if (ps.executeUpdate() != 1) {
+                    return false;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE subkey_slot SET holder = ? WHERE report_id = ? AND slot = 0")) {
+                ps.setString(1, patient);
+                ps.setObject(2, report);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps =
+                    c.prepareStatement("DELETE FROM subkey_packet WHERE report_id = ? AND recipient = ?")) {
+                ps.setObject(1, report);
+                ps.setString(2, heldBy);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO subkey_packet (report_id, recipient, sealed) VALUES (?, ?, ?)")) {
+                for (Packet p : packets) {
+                    ps.setObject(1, report);
+                    ps.setString(2, p.recipient());
+                    ps.setBytes(3, p.sealed());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public void audit(AuditRecord record) {
+        inTransaction("audit", c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO protect_audit (at, action, caller, report_id,"
+                    + " slot, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setTimestamp(1, Timestamp.from(record.at()));
+                ps.setString(2, record.action());
+                ps.setString(3, record.caller());
+                ps.setObject(4, record.report());
+                if (record.slot() == null) {
+                    ps.setNull(5, Types.INTEGER);
+                } else {
+                    ps.setInt(5, record.slot());
+                }
+                ps.setString(6, record.outcome());
+                ps.setString(7, record.reason());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<AuditRecord> audit(UUID report) {
+        return read("read", c -> {
+            List<AuditRecord> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT at, action, caller, report_id, slot, outcome, reason"
+                    + " FROM protect_audit WHERE report_id = ? ORDER BY id")) {
+                ps.setObject(1, report);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        int slot = rs.getInt(5);
+                        Integer slotValue = rs.wasNull() ? null : slot;
+                        out.add(new AuditRecord(
+                                rs.getTimestamp(1).toInstant(),
+                                rs.getString(2),
+                                rs.getString(3),
+                                rs.getObject(4, UUID.class),
+                                slotValue,
+                                rs.getString(6),
+                                rs.getString(7)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<WrappedHalf> halvesNotUnder(int current, int limit) {
+        return read("read", c -> {
+            List<WrappedHalf> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT report_id, slot, module_half, kek_version"
+                    + " FROM subkey_slot WHERE module_half IS NOT NULL AND kek_version <> ? LIMIT ?")) {
+                ps.setInt(1, current);
+                ps.setInt(2, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new WrappedHalf(
+                                rs.getObject(1, UUID.class), rs.getInt(2), rs.getBytes(3), rs.getInt(4)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void rewrap(List<WrappedHalf> halves) {
+        if (halves.isEmpty()) {
+            return;
+        }
+        inTransaction("rewrap", c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE subkey_slot SET module_half = ?, kek_version = ?"
+                    + " WHERE report_id = ? AND slot = ? AND module_half IS NOT NULL")) {
+                for (WrappedHalf h : halves) {
+                    ps.setBytes(1, h.wrapped());
+                    ps.setInt(2, h.kekVersion());
+                    ps.setObject(3, h.report());
+                    ps.setInt(4, h.slot());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Map<Integer, Long> kekVersionsInUse() {
+        return read("read", c -> {
+            Map<Integer, Long> out = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT kek_version, count(*) FROM subkey_slot"
+                    + " WHERE module_half IS NOT NULL GROUP BY kek_version");
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getInt(1), rs.getLong(2));
+                }
+            }
+            return out;
+        });
+    }
+}
