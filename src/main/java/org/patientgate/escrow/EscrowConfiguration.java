@@ -54,7 +54,11 @@ class EscrowConfiguration {
     }
 
     static int handOver(
-            PrivacyModule module, LedgerProperties ledger, KeyCustody custody, byte[] blindedIdentifier, Participant patient) {
+            PrivacyModule module,
+            LedgerProperties ledger,
+            KeyCustody custody,
+            byte[] blindedIdentifier,
+            Participant patient) {
         byte[] institutionPrivate = custody.encryptionPrivateKey(LedgerIdentities.institution(ledger.institution()));
         try {
             return module.handOver(

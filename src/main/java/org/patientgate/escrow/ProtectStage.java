@@ -95,17 +95,23 @@ public class ProtectStage {
                 log.warn("Protection stage found no canonical bundle for message {}", id);
                 continue;
             }
-            Optional<ReportPatient.Identifier> identifier = ReportPatient.identifier(bundle.get().json());
+            Optional<ReportPatient.Identifier> identifier =
+                    ReportPatient.identifier(bundle.get().json());
             if (identifier.isEmpty()) {
-                messages.markFailed(id, "protect", "no-patient-identifier",
+                messages.markFailed(
+                        id,
+                        "protect",
+                        "no-patient-identifier",
                         "the canonical bundle has no Patient identifier to file the report under");
                 continue;
             }
-            byte[] patientRef = blinding.blind(identifier.get().system(), identifier.get().value());
+            byte[] patientRef =
+                    blinding.blind(identifier.get().system(), identifier.get().value());
             Optional<Participant> patient = links.patientFor(patientRef).flatMap(participants::find);
             ReportProtector.Recipient recipient = patient.isPresent()
                     ? new ReportProtector.Recipient(
-                            ProtectedReport.patientRecipient(patient.get().address()), patient.get().encryptionKey())
+                            ProtectedReport.patientRecipient(patient.get().address()),
+                            patient.get().encryptionKey())
                     : new ReportProtector.Recipient(ProtectedReport.institutionRecipient(institution), institutionKey);
             UUID report = reportId(id);
             requests.add(new PrivacyModule.ProtectRequest(

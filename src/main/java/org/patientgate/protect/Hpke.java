@@ -62,6 +62,9 @@ public final class Hpke {
             return sealed;
         } catch (InvalidCipherTextException e) {
             throw new IllegalStateException("HPKE seal failed");
+        } catch (IllegalStateException e) {
+            // BouncyCastle's X25519 refuses a low-order public key (the shared secret would be zero)
+            throw new IllegalArgumentException("not a usable X25519 public key");
         }
     }
 
@@ -116,7 +119,8 @@ public final class Hpke {
                                 null,
                                 null,
                                 null);
-            } catch (InvalidCipherTextException | IllegalArgumentException e) {
+            } catch (InvalidCipherTextException | IllegalArgumentException | IllegalStateException e) {
+                // IllegalStateException: BouncyCastle's X25519 refuses a low-order enc (zero shared secret).
                 throw new ProtectException(
                         ProtectException.Reason.INVALID_SUBKEY, "sealed value does not open with this key");
             }

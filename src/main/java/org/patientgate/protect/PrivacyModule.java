@@ -124,7 +124,13 @@ public final class PrivacyModule {
             List<byte[]> ciphertexts = new ArrayList<>(requests.size());
             for (ProtectRequest r : requests) {
                 ReportProtector.Result result = protector.protect(
-                        r.report(), r.messageId(), r.institution(), r.patientRef(), r.patient(), r.recipient(), r.plaintext());
+                        r.report(),
+                        r.messageId(),
+                        r.institution(),
+                        r.patientRef(),
+                        r.patient(),
+                        r.recipient(),
+                        r.plaintext());
                 reports.add(result.report());
                 ciphertexts.add(result.ciphertext());
             }
@@ -157,7 +163,10 @@ public final class PrivacyModule {
             byte[] plaintext = open(report, held, subKey);
             try {
                 byte[] sealed = Hpke.seal(
-                        request.callerKey(), SubKeyString.INFO_REPORT, SubKeyString.reportBytes(report.report()), plaintext);
+                        request.callerKey(),
+                        SubKeyString.INFO_REPORT,
+                        SubKeyString.reportBytes(report.report()),
+                        plaintext);
                 audit("DECRYPT", request.caller(), request.report(), slot, null);
                 return sealed;
             } finally {
@@ -176,7 +185,8 @@ public final class PrivacyModule {
         try {
             ReportRecord record = patientsReport(report, patient);
             if (sealedForNode == null || sealedForNode.length < Hpke.ENC_LENGTH + 16) {
-                throw new ProtectException(Reason.INVALID_SUBKEY, "the sealed sub-key for the node is missing or too short");
+                throw new ProtectException(
+                        Reason.INVALID_SUBKEY, "the sealed sub-key for the node is missing or too short");
             }
             if (slot == 0) {
                 throw new ProtectException(Reason.CONFLICT, "slot 0 is the patient's own and cannot be allocated");
@@ -226,10 +236,17 @@ public final class PrivacyModule {
             Slot zero = checkHolder(record, subKey, patient);
             byte[] key = dataKey(record, zero, subKey);
             try {
-                int first = store.slots(report).stream().mapToInt(Slot::slot).max().orElse(0) + 1;
+                // K must open the report before anything is derived from it: a forged s_0 makes nothing
+                Arrays.fill(
+                        ReportCipher.decrypt(key, record.nonce(), associatedData(record), ciphertext(record)),
+                        (byte) 0);
+                int first =
+                        store.slots(report).stream().mapToInt(Slot::slot).max().orElse(0) + 1;
                 ReportProtector.NewSlots slots = protector.newSlots(report, key, first, count, null);
                 Packet packet = ReportProtector.seal(
-                        report, new ReportProtector.Recipient(ProtectedReport.patientRecipient(patient), patientKey), slots.strings());
+                        report,
+                        new ReportProtector.Recipient(ProtectedReport.patientRecipient(patient), patientKey),
+                        slots.strings());
                 store.addSlots(report, slots.slots(), packet);
                 audit("MORE_SLOTS", patient, report, 0, null);
                 return packet;
@@ -286,7 +303,8 @@ public final class PrivacyModule {
      *
      * @return how many reports were handed over
      */
-    public int handOver(byte[] patientRef, String patient, byte[] patientKey, String institution, Hpke.Recipient institutionKey) {
+    public int handOver(
+            byte[] patientRef, String patient, byte[] patientKey, String institution, Hpke.Recipient institutionKey) {
         int handed = 0;
         List<ReportRecord> pending;
         do {
@@ -331,7 +349,11 @@ public final class PrivacyModule {
         for (KeyRewrapper rewrapper : rewrappers.get()) {
             others += rewrapper.rewrap(keks);
         }
-        log.info("Key-encryption key rotated to version {}: {} module halves and {} other keys re-wrapped", version, halves, others);
+        log.info(
+                "Key-encryption key rotated to version {}: {} module halves and {} other keys re-wrapped",
+                version,
+                halves,
+                others);
         return new Rotation(version, halves, others);
     }
 
@@ -347,7 +369,8 @@ public final class PrivacyModule {
                 byte[] m = keks.unwrap(half.wrapped(), aad);
                 try {
                     byte[] wrapped = keks.wrap(m, aad);
-                    rewrapped.add(new WrappedHalf(half.report(), half.slot(), wrapped, KeyEncryptionKeys.versionOf(wrapped)));
+                    rewrapped.add(
+                            new WrappedHalf(half.report(), half.slot(), wrapped, KeyEncryptionKeys.versionOf(wrapped)));
                 } finally {
                     Arrays.fill(m, (byte) 0);
                 }
@@ -399,8 +422,7 @@ public final class PrivacyModule {
     }
 
     private ReportRecord visibleReport(UUID report) {
-        return store.report(report)
-                .orElseThrow(() -> new ProtectException(Reason.UNKNOWN_REPORT, "no such report"));
+        return store.report(report).orElseThrow(() -> new ProtectException(Reason.UNKNOWN_REPORT, "no such report"));
     }
 
     private ReportRecord patientsReport(UUID report, String patient) {
@@ -445,14 +467,20 @@ public final class PrivacyModule {
     private byte[] open(ReportRecord report, Slot slot, SubKeyString subKey) {
         byte[] key = dataKey(report, slot, subKey);
         try {
-            byte[] ciphertext = blobs.get(report.blobHash())
-                    .orElseThrow(() -> new ProtectException(Reason.CORRUPT, "the report's ciphertext is missing"));
-            return ReportCipher.decrypt(
-                    key, report.nonce(), ReportCipher.associatedData(report.report(), report.patientRef(), report.contentHash()), ciphertext);
+            return ReportCipher.decrypt(key, report.nonce(), associatedData(report), ciphertext(report));
         } finally {
             Arrays.fill(key, (byte) 0);
             Arrays.fill(subKey.secret(), (byte) 0);
         }
+    }
+
+    private byte[] ciphertext(ReportRecord report) {
+        return blobs.get(report.blobHash())
+                .orElseThrow(() -> new ProtectException(Reason.CORRUPT, "the report's ciphertext is missing"));
+    }
+
+    private static byte[] associatedData(ReportRecord report) {
+        return ReportCipher.associatedData(report.report(), report.patientRef(), report.contentHash());
     }
 
     private void audit(String action, String caller, UUID report, Integer slot, Reason reason) {
@@ -464,6 +492,7 @@ public final class PrivacyModule {
                         .tag("reason", reason == null ? "none" : reason.name().toLowerCase(java.util.Locale.ROOT))
                         .register(registry))
                 .increment();
-        store.audit(new AuditRecord(clock.instant(), action, caller, report, slot, outcome, reason == null ? null : reason.name()));
+        store.audit(new AuditRecord(
+                clock.instant(), action, caller, report, slot, outcome, reason == null ? null : reason.name()));
     }
 }

@@ -42,7 +42,8 @@ public final class ReportCipher {
             cipher.updateAAD(aad);
             return cipher.doFinal(plaintext);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM encryption failed: " + e.getClass().getSimpleName());
+            throw new IllegalStateException(
+                    "AES-GCM encryption failed: " + e.getClass().getSimpleName());
         }
     }
 
@@ -59,7 +60,8 @@ public final class ReportCipher {
         } catch (AEADBadTagException e) {
             throw new ProtectException(ProtectException.Reason.FORGED, "the sub-key does not open this report");
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM decryption failed: " + e.getClass().getSimpleName());
+            throw new IllegalStateException(
+                    "AES-GCM decryption failed: " + e.getClass().getSimpleName());
         }
     }
 

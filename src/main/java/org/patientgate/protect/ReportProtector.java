@@ -112,7 +112,8 @@ public final class ReportProtector {
         try {
             return new Packet(
                     recipient.name(),
-                    Hpke.seal(recipient.publicKey(), SubKeyString.INFO_PACKET, SubKeyString.reportBytes(report), packet));
+                    Hpke.seal(
+                            recipient.publicKey(), SubKeyString.INFO_PACKET, SubKeyString.reportBytes(report), packet));
         } finally {
             Arrays.fill(packet, (byte) 0);
             strings.forEach(s -> Arrays.fill(s.secret(), (byte) 0));

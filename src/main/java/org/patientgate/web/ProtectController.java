@@ -246,7 +246,8 @@ class ProtectController {
     }
 
     private byte[] registeredKey(Caller caller) {
-        return participants.find(caller.address())
+        return participants
+                .find(caller.address())
                 .map(Participant::encryptionKey)
                 .orElseThrow(Unauthenticated::new);
     }
@@ -318,7 +319,8 @@ class ProtectController {
     }
 
     /** A FHIR R4 OperationOutcome: one error issue, the reason as a code, the text in diagnostics. */
-    static ResponseEntity<Map<String, Object>> outcome(HttpStatus status, String issueCode, String reason, String text) {
+    static ResponseEntity<Map<String, Object>> outcome(
+            HttpStatus status, String issueCode, String reason, String text) {
         Map<String, Object> coding = Map.of("system", "urn:patientgate:protect:refusal", "code", reason);
         Map<String, Object> issue = new LinkedHashMap<>();
         issue.put("severity", "error");

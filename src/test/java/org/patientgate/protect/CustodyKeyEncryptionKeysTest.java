@@ -59,7 +59,8 @@ class CustodyKeyEncryptionKeysTest {
         reopened.retire(1);
         assertThat(reopened.versions()).containsExactly(2);
         assertThatThrownBy(() -> reopened.unwrap(old, new byte[0]))
-                .isInstanceOfSatisfying(ProtectException.class, e -> assertThat(e.getMessage()).contains("version 1"));
+                .isInstanceOfSatisfying(
+                        ProtectException.class, e -> assertThat(e.getMessage()).contains("version 1"));
         assertThat(reopened.unwrap(fresh, new byte[0])).containsExactly(8);
     }
 
@@ -83,6 +84,7 @@ class CustodyKeyEncryptionKeysTest {
         assertThat(reopened.credentialSigningKey().getPublic()).isEqualTo(credential.getPublic());
         assertThat(reopened.aliases("protect.kek.")).containsExactly("protect.kek.v1");
         byte[] pub = reopened.encryptionPublicKey("ledger.institution.local");
-        assertThat(Hpke.publicKeyOf(reopened.encryptionPrivateKey("ledger.institution.local"))).isEqualTo(pub);
+        assertThat(Hpke.publicKeyOf(reopened.encryptionPrivateKey("ledger.institution.local")))
+                .isEqualTo(pub);
     }
 }

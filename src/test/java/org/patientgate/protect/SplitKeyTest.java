@@ -52,7 +52,10 @@ class SplitKeyTest {
         stored = result.report();
         ciphertext = result.ciphertext();
         byte[] packet = Hpke.open(
-                patient.privateKey(), SubKeyString.INFO_PACKET, SubKeyString.reportBytes(report), stored.packet().sealed());
+                patient.privateKey(),
+                SubKeyString.INFO_PACKET,
+                SubKeyString.reportBytes(report),
+                stored.packet().sealed());
         subKeys = SubKeyString.decodePacket(packet);
     }
 
@@ -92,7 +95,8 @@ class SplitKeyTest {
     void aSubKeyWithAnotherSlotsHalfFails() {
         byte[] key = ReportCipher.xor(half(2), subKeys.get(1).secret());
         assertThatThrownBy(() -> open(key, aad(), ciphertext))
-                .isInstanceOfSatisfying(ProtectException.class, e -> assertThat(e.reason()).isEqualTo(ProtectException.Reason.FORGED));
+                .isInstanceOfSatisfying(
+                        ProtectException.class, e -> assertThat(e.reason()).isEqualTo(ProtectException.Reason.FORGED));
     }
 
     @Test
@@ -119,7 +123,8 @@ class SplitKeyTest {
             assertThatThrownBy(() -> open(key, aad(), altered)).isInstanceOf(ProtectException.class);
         }
         byte[] otherReport = ReportCipher.associatedData(UUID.randomUUID(), patientRef, stored.contentHash());
-        byte[] otherPatient = ReportCipher.associatedData(report, ReportCipher.sha256(new byte[] {1}), stored.contentHash());
+        byte[] otherPatient =
+                ReportCipher.associatedData(report, ReportCipher.sha256(new byte[] {1}), stored.contentHash());
         byte[] otherContent = ReportCipher.associatedData(report, patientRef, ReportCipher.sha256(new byte[] {2}));
         for (byte[] aad : List.of(otherReport, otherPatient, otherContent)) {
             assertThatThrownBy(() -> open(key, aad, ciphertext)).isInstanceOf(ProtectException.class);
@@ -151,15 +156,23 @@ class SplitKeyTest {
     void thePacketOpensOnlyForThePatient() {
         Hpke.KeyPair other = Hpke.generateKeyPair();
         assertThatThrownBy(() -> Hpke.open(
-                        other.privateKey(), SubKeyString.INFO_PACKET, SubKeyString.reportBytes(report), stored.packet().sealed()))
+                        other.privateKey(),
+                        SubKeyString.INFO_PACKET,
+                        SubKeyString.reportBytes(report),
+                        stored.packet().sealed()))
                 .isInstanceOf(ProtectException.class);
     }
 
     @Test
     void twoReportsOfTheSameContentShareNoKeyMaterial() {
         ReportProtector.Result again = protector.protect(
-                report, UUID.randomUUID(), "local", patientRef, "0xpatient",
-                new ReportProtector.Recipient("patient:0xpatient", patient.publicKey()), PLAINTEXT);
+                report,
+                UUID.randomUUID(),
+                "local",
+                patientRef,
+                "0xpatient",
+                new ReportProtector.Recipient("patient:0xpatient", patient.publicKey()),
+                PLAINTEXT);
         assertThat(again.ciphertext()).isNotEqualTo(ciphertext);
         assertThat(again.report().nonce()).isNotEqualTo(stored.nonce());
     }

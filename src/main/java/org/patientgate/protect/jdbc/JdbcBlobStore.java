@@ -69,7 +69,8 @@ public final class JdbcBlobStore implements BlobStore {
                 }
                 byte[] content = rs.getBytes(1);
                 if (!MessageDigest.isEqual(ReportCipher.sha256(content), hash)) {
-                    throw new ProtectException(ProtectException.Reason.CORRUPT, "a stored ciphertext does not match its hash");
+                    throw new ProtectException(
+                            ProtectException.Reason.CORRUPT, "a stored ciphertext does not match its hash");
                 }
                 return Optional.of(content);
             }

@@ -97,8 +97,8 @@ public final class JdbcProtectStore implements ProtectStore {
                 return null;
             }
             insertSlots(c, inserted);
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO subkey_packet (report_id, recipient, sealed) VALUES (?, ?, ?)")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO subkey_packet (report_id, recipient, sealed) VALUES (?, ?, ?)")) {
                 for (ProtectedReport r : inserted) {
                     ps.setObject(1, r.report());
                     ps.setString(2, r.packet().recipient());
@@ -290,14 +290,16 @@ public final class JdbcProtectStore implements ProtectStore {
     @Override
     public boolean revoke(UUID report, int slot, Instant at) {
         return inTransaction("revoke", c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM subkey_delivery WHERE report_id = ? AND slot = ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("DELETE FROM subkey_delivery WHERE report_id = ? AND slot = ?")) {
                 ps.setObject(1, report);
                 ps.setInt(2, slot);
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE subkey_slot SET state = 'REVOKED', module_half = NULL,"
-                    + " kek_version = NULL, revoked_at = ? WHERE report_id = ? AND slot = ?"
-                    + " AND state IN ('SPARE', 'ALLOCATED')")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE subkey_slot SET state = 'REVOKED', module_half = NULL,"
+                            + " kek_version = NULL, revoked_at = ? WHERE report_id = ? AND slot = ?"
+                            + " AND state IN ('SPARE', 'ALLOCATED')")) {
                 ps.setTimestamp(1, Timestamp.from(at));
                 ps.setObject(2, report);
                 ps.setInt(3, slot);
@@ -314,8 +316,9 @@ public final class JdbcProtectStore implements ProtectStore {
                 ps.executeUpdate();
             }
             int deleted;
-            try (PreparedStatement ps = c.prepareStatement("UPDATE subkey_slot SET state = 'SHREDDED', module_half = NULL,"
-                    + " kek_version = NULL, revoked_at = ? WHERE report_id = ? AND module_half IS NOT NULL")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE subkey_slot SET state = 'SHREDDED', module_half = NULL,"
+                            + " kek_version = NULL, revoked_at = ? WHERE report_id = ? AND module_half IS NOT NULL")) {
                 ps.setTimestamp(1, Timestamp.from(at));
                 ps.setObject(2, report);
                 deleted = ps.executeUpdate();
@@ -341,8 +344,8 @@ public final class JdbcProtectStore implements ProtectStore {
                 }
                 ps.executeBatch();
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO subkey_packet (report_id, recipient, sealed) VALUES (?, ?, ?)")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO subkey_packet (report_id, recipient, sealed) VALUES (?, ?, ?)")) {
                 ps.setObject(1, report);
                 ps.setString(2, packet.recipient());
                 ps.setBytes(3, packet.sealed());
@@ -377,8 +380,9 @@ public final class JdbcProtectStore implements ProtectStore {
     public List<ReportRecord> pending(byte[] patientRef, int limit) {
         return read("read", c -> {
             List<ReportRecord> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + REPORT_COLUMNS
-                    + " FROM protected_report WHERE patient_ref = ? AND patient IS NULL ORDER BY protected_at LIMIT ?")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT " + REPORT_COLUMNS
+                            + " FROM protected_report WHERE patient_ref = ? AND patient IS NULL ORDER BY protected_at LIMIT ?")) {
                 ps.setBytes(1, patientRef);
                 ps.setInt(2, limit);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -402,8 +406,8 @@ public final class JdbcProtectStore implements ProtectStore {
                     return false;
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE subkey_slot SET holder = ? WHERE report_id = ? AND slot = 0")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE subkey_slot SET holder = ? WHERE report_id = ? AND slot = 0")) {
                 ps.setString(1, patient);
                 ps.setObject(2, report);
                 ps.executeUpdate();
@@ -414,8 +418,8 @@ public final class JdbcProtectStore implements ProtectStore {
                 ps.setString(2, heldBy);
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO subkey_packet (report_id, recipient, sealed) VALUES (?, ?, ?)")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO subkey_packet (report_id, recipient, sealed) VALUES (?, ?, ?)")) {
                 for (Packet p : packets) {
                     ps.setObject(1, report);
                     ps.setString(2, p.recipient());
@@ -521,7 +525,7 @@ public final class JdbcProtectStore implements ProtectStore {
         return read("read", c -> {
             Map<Integer, Long> out = new HashMap<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT kek_version, count(*) FROM subkey_slot"
-                    + " WHERE module_half IS NOT NULL GROUP BY kek_version");
+                            + " WHERE module_half IS NOT NULL GROUP BY kek_version");
                     ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.put(rs.getInt(1), rs.getLong(2));
