@@ -3,6 +3,7 @@ package org.patientgate;
 import java.util.Arrays;
 import org.patientgate.ledger.cli.LedgerDeployCommand;
 import org.patientgate.normalize.cli.ConvertCommand;
+import org.patientgate.wallet.cli.WalletCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -13,7 +14,8 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
  * target/patientgate.jar}; every part it needs starts embedded unless configured as external.
  * {@code java -jar target/patientgate.jar convert ...} runs the mapping converter instead ({@link
  * ConvertCommand}), without the hub; {@code ledger deploy} deploys the contracts to an external
- * network ({@link LedgerDeployCommand}).
+ * network ({@link LedgerDeployCommand}); {@code wallet ...} is the patients' and nodes' wallet, a
+ * client of a running hub ({@link WalletCommand}).
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan
@@ -27,6 +29,11 @@ public class PatientGateApplication {
         if (args.length > 0 && args[0].equals("ledger")) {
             // the consortium admin's one-off contract deployment to an external network
             System.exit(LedgerDeployCommand.run(
+                    Arrays.copyOfRange(args, 1, args.length), System.getenv(), System.out, System.err));
+        }
+        if (args.length > 0 && args[0].equals("wallet")) {
+            // the patient's or node's wallet: a REST client of a running hub, no Spring context
+            System.exit(WalletCommand.run(
                     Arrays.copyOfRange(args, 1, args.length), System.getenv(), System.out, System.err));
         }
         SpringApplication.run(PatientGateApplication.class, args);

@@ -15,13 +15,33 @@ import com.tngtech.archunit.lang.ArchRule;
 @AnalyzeClasses(packages = "org.patientgate", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
 
+    // The wallet signs Ethereum messages (personal and EIP-712 signatures) with the participant's key.
     @ArchTest
-    static final ArchRule web3jOnlyInLedger = noClasses()
+    static final ArchRule web3jOnlyInLedgerAndWallet = noClasses()
             .that()
-            .resideOutsideOfPackage("org.patientgate.ledger..")
+            .resideOutsideOfPackages("org.patientgate.ledger..", "org.patientgate.wallet..")
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage("org.web3j..");
+
+    // The wallet is a client of the hub's REST API: it may use the shared crypto (protect's Hpke and
+    // sub-key strings, ledger's EIP-712 hashing) but none of the hub's server side.
+    @ArchTest
+    static final ArchRule walletIsAClientOfTheHub = noClasses()
+            .that()
+            .resideInAPackage("org.patientgate.wallet..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "org.patientgate.web..",
+                    "org.patientgate.ingest..",
+                    "org.patientgate.normalize..",
+                    "org.patientgate.escrow..",
+                    "org.patientgate.participant..",
+                    "org.patientgate.camel..",
+                    "org.patientgate.config..",
+                    "org.springframework..",
+                    "org.apache.camel..");
 
     @ArchTest
     static final ArchRule bouncyCastleOnlyInProtect = noClasses()

@@ -1,0 +1,638 @@
+package org.patientgate.wallet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The hub's privacy REST API (docs/PROTECT-API.md), one method per endpoint, over the JDK's {@link
+ * HttpClient} and Jackson. Binary values are decoded from base64url here, so callers see raw bytes.
+ * The session token from {@link #token} is kept and sent as {@code Authorization: Bearer} to the
+ * endpoints that need it. A non-2xx answer becomes a {@link WalletException} carrying the status and
+ * the hub's RFC 9457 problem detail or FHIR OperationOutcome diagnostics; request bodies (signatures,
+ * sealed values) and the token never appear in an error.
+ */
+public final class HubClient {
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    private static final int MAX_DIAGNOSTICS = 500;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI baseUrl;
+    private final HttpClient http;
+    private volatile String sessionToken;
+
+    /** A client of the hub at {@code baseUrl} (e.g. {@code http://localhost:8080}), not signed in. */
+    public HubClient(URI baseUrl) {
+        this(baseUrl, null);
+    }
+
+    /** A client of the hub at {@code baseUrl} using an existing session token (may be null). */
+    public HubClient(URI baseUrl, String sessionToken) {
+        this(
+                baseUrl,
+                sessionToken,
+                HttpClient.newBuilder()
+                        .connectTimeout(CONNECT_TIMEOUT)
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .build());
+    }
+
+    /** A client with a caller-built {@link HttpClient} (TLS settings, proxy, executor). */
+    public HubClient(URI baseUrl, String sessionToken, HttpClient http) {
+        if (baseUrl == null
+                || baseUrl.getScheme() == null
+                || !(baseUrl.getScheme().equalsIgnoreCase("http")
+                        || baseUrl.getScheme().equalsIgnoreCase("https"))
+                || baseUrl.getHost() == null) {
+            throw new IllegalArgumentException("the hub URL must be an http or https URL with a host: " + baseUrl);
+        }
+        String text = baseUrl.toString();
+        this.baseUrl = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+        this.sessionToken = sessionToken;
+        this.http = http;
+    }
+
+    /** The hub's base URL, without a trailing slash. */
+    public URI baseUrl() {
+        return baseUrl;
+    }
+
+    /** The session token in use, if signed in. */
+    public Optional<String> sessionToken() {
+        return Optional.ofNullable(sessionToken);
+    }
+
+    /** Uses {@code token} for the endpoints that need a session (null signs out). */
+    public void sessionToken(String token) {
+        this.sessionToken = token;
+    }
+
+    // ---------------------------------------------------------------- participants and sessions
+
+    /**
+     * {@code GET /api/participants/registration-terms?address=}: the EIP-712 domain and nonce a
+     * patient's ledger registration must use.
+     */
+    public RegistrationTerms registrationTerms(String address) {
+        String path =
+                "/api/participants/registration-terms?address=" + URLEncoder.encode(address, StandardCharsets.UTF_8);
+        Answer a = send("GET", path, null, null);
+        JsonNode body = a.body();
+        JsonNode chainId = body.path("chainId");
+        Long chain = null;
+        if (!(chainId.isMissingNode() || chainId.isNull() || chainId.asText().isEmpty())) {
+            try {
+                chain = chainId.isIntegralNumber()
+                        ? chainId.longValue()
+                        : Long.parseLong(chainId.asText().trim());
+            } catch (NumberFormatException e) {
+                throw a.malformed("chainId");
+            }
+        }
+        return new RegistrationTerms(
+                chain,
+                optionalText(body, "verifyingContract"),
+                optionalText(body, "name"),
+                optionalText(body, "version"),
+                chain == null ? optionalInteger(a, body, "nonce") : integer(a, body, "nonce"));
+    }
+
+    /**
+     * {@code POST /api/participants}: registers {@code address} with its X25519 key. {@code signature}
+     * is the personal signature of the registration text; {@code ledger} (patients, may be null) the
+     * EIP-712 Registration the hub relays to ParticipantRegistry.
+     */
+    public Participant register(
+            String address, Role role, byte[] encryptionKey, String name, byte[] signature, LedgerRegistration ledger) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("address", address);
+        body.put("role", role.name());
+        body.put("encryptionKey", Base64Url.encode(encryptionKey));
+        if (name != null) {
+            body.put("name", name);
+        }
+        body.put("signature", Base64Url.encode(signature));
+        if (ledger != null) {
+            ObjectNode l = body.putObject("ledger");
+            l.put("deadline", ledger.deadline());
+            l.put("signature", Base64Url.encode(ledger.signature()));
+        }
+        Answer a = send("POST", "/api/participants", body, null);
+        return participant(a, a.body());
+    }
+
+    /** {@code GET /api/participants/{address}}: a registered participant's public record. */
+    public Participant participant(String address) {
+        Answer a = send("GET", "/api/participants/" + segment(address), null, null);
+        return participant(a, a.body());
+    }
+
+    /** {@code POST /api/auth/challenge}: a one-time challenge and the text to sign for it. */
+    public Challenge challenge(String address) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("address", address);
+        Answer a = send("POST", "/api/auth/challenge", body, null);
+        return new Challenge(
+                text(a, a.body(), "challenge"), text(a, a.body(), "message"), instant(a, a.body(), "expiresAt"));
+    }
+
+    /**
+     * {@code POST /api/auth/token}: trades a signed challenge for a session token, which this client
+     * then uses.
+     */
+    public Session token(String address, String challenge, byte[] signature) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("address", address);
+        body.put("challenge", challenge);
+        body.put("signature", Base64Url.encode(signature));
+        Answer a = send("POST", "/api/auth/token", body, null);
+        Session session = new Session(text(a, a.body(), "token"), instant(a, a.body(), "expiresAt"));
+        this.sessionToken = session.token();
+        return session;
+    }
+
+    // ---------------------------------------------------------------- patients
+
+    /** {@code POST /api/patients/me/identifiers}: links the identifier an enrolment code stands for. */
+    public void linkIdentifier(String code) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("code", code);
+        send("POST", "/api/patients/me/identifiers", body, session());
+    }
+
+    /**
+     * {@code POST /api/enrolment-codes} with the operations token (an engineer's call): a one-time code
+     * standing for the hospital identifier {@code system|value}.
+     */
+    public EnrolmentCode enrolmentCode(String operationsToken, String system, String value) {
+        if (operationsToken == null || operationsToken.isBlank()) {
+            throw new WalletException("enrolment codes need the hub's operations token");
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("system", system);
+        body.put("value", value);
+        Answer a = send("POST", "/api/enrolment-codes", body, operationsToken);
+        return new EnrolmentCode(text(a, a.body(), "code"), instant(a, a.body(), "expiresAt"));
+    }
+
+    /** {@code GET /api/protect/reports}: the caller's protected reports and their slots. */
+    public List<ProtectedReport> reports() {
+        Answer a = send("GET", "/api/protect/reports", null, session());
+        List<ProtectedReport> out = new ArrayList<>();
+        for (JsonNode r : array(a, a.body(), null)) {
+            List<Slot> slots = new ArrayList<>();
+            for (JsonNode s : array(a, r, "slots")) {
+                slots.add(new Slot(
+                        integer(a, s, "slot").intValueExact(), text(a, s, "state"), optionalText(s, "holder")));
+            }
+            out.add(new ProtectedReport(
+                    uuid(a, r, "report"), optionalText(r, "institution"), instant(a, r, "protectedAt"), slots));
+        }
+        return out;
+    }
+
+    /**
+     * {@code GET /api/protect/reports/{report}/subkeys}: the caller's sealed sub-key packets (info
+     * {@code PatientGate sub-keys v1}).
+     */
+    public List<byte[]> subKeyPackets(UUID report) {
+        Answer a = send("GET", "/api/protect/reports/" + report + "/subkeys", null, session());
+        List<byte[]> packets = new ArrayList<>();
+        for (JsonNode p : array(a, a.body(), "packets")) {
+            packets.add(base64(a, p, "packets"));
+        }
+        return packets;
+    }
+
+    /**
+     * {@code POST /api/protect/reports/{report}/allocations}: binds spare {@code slot} to {@code node}
+     * with the sub-key string sealed to that node.
+     */
+    public void allocate(UUID report, int slot, String node, byte[] sealedSubKey) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("slot", slot);
+        body.put("node", node);
+        body.put("sealedSubKey", Base64Url.encode(sealedSubKey));
+        send("POST", "/api/protect/reports/" + report + "/allocations", body, session());
+    }
+
+    /** {@code DELETE /api/protect/reports/{report}/allocations/{slot}}: revokes the slot. */
+    public void revokeAllocation(UUID report, int slot) {
+        send("DELETE", "/api/protect/reports/" + report + "/allocations/" + slot, null, session());
+    }
+
+    /**
+     * {@code POST /api/protect/reports/{report}/slots}: {@code count} more spare slots, authorised by
+     * slot 0's sub-key string sealed to the module.
+     */
+    public AddedSlots addSlots(UUID report, int count, byte[] sealedSlotZero) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("count", count);
+        body.put("subKey", Base64Url.encode(sealedSlotZero));
+        Answer a = send("POST", "/api/protect/reports/" + report + "/slots", body, session());
+        List<Integer> slots = new ArrayList<>();
+        for (JsonNode s : array(a, a.body(), "slots")) {
+            // a bare slot number, or a slot object as in the reports listing
+            JsonNode n = s.isObject() ? s.path("slot") : s;
+            if (!n.canConvertToInt()) {
+                throw a.malformed("slots");
+            }
+            slots.add(n.intValue());
+        }
+        return new AddedSlots(slots, base64(a, a.body().path("packet"), "packet"));
+    }
+
+    // ---------------------------------------------------------------- nodes
+
+    /** {@code GET /api/protect/subkeys}: the sub-key strings allocated to the caller, sealed to it. */
+    public List<AllocatedSubKey> allocatedSubKeys() {
+        Answer a = send("GET", "/api/protect/subkeys", null, session());
+        List<AllocatedSubKey> out = new ArrayList<>();
+        for (JsonNode s : array(a, a.body(), null)) {
+            out.add(new AllocatedSubKey(
+                    uuid(a, s, "report"),
+                    integer(a, s, "slot").intValueExact(),
+                    base64(a, s.path("sealedSubKey"), "sealedSubKey"),
+                    instant(a, s, "allocatedAt")));
+        }
+        return out;
+    }
+
+    /**
+     * {@code POST /api/protect/decrypt}: presents a sub-key string sealed to the module; the answer is
+     * the bundle sealed to the caller.
+     */
+    public SealedReport decrypt(UUID report, byte[] sealedSubKey) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("report", report.toString());
+        body.put("subKey", Base64Url.encode(sealedSubKey));
+        Answer a = send("POST", "/api/protect/decrypt", body, session());
+        return new SealedReport(uuid(a, a.body(), "report"), base64(a, a.body().path("sealed"), "sealed"));
+    }
+
+    /** {@code GET /api/protect/module-key}: the module's X25519 public key (32 bytes). */
+    public byte[] moduleKey() {
+        Answer a = send("GET", "/api/protect/module-key", null, null);
+        byte[] key = base64(a, a.body().path("encryptionKey"), "encryptionKey");
+        if (key.length != 32) {
+            throw a.malformed("encryptionKey");
+        }
+        return key;
+    }
+
+    // ---------------------------------------------------------------- types
+
+    /**
+     * The EIP-712 domain and nonce for a patient's ledger registration; {@code chainId} is null when
+     * the hub runs without a ledger.
+     */
+    public record RegistrationTerms(
+            Long chainId, String verifyingContract, String name, String version, BigInteger nonce) {
+
+        /** Whether the hub relays registrations to a ledger (and wants the EIP-712 signature). */
+        public boolean ledgerEnabled() {
+            return chainId != null;
+        }
+    }
+
+    /** The EIP-712 Registration signature a patient adds to its registration. */
+    public record LedgerRegistration(long deadline, byte[] signature) {
+
+        @Override
+        public String toString() {
+            return "LedgerRegistration[deadline=" + deadline + "]";
+        }
+    }
+
+    /** A registered participant's public record. */
+    public record Participant(String address, Role role, byte[] encryptionKey, String name, Instant registeredAt) {
+
+        @Override
+        public String toString() {
+            return "Participant[address=" + address + ", role=" + role + ", encryptionKey="
+                    + Base64Url.encode(encryptionKey) + ", name=" + name + ", registeredAt=" + registeredAt + "]";
+        }
+    }
+
+    /** A sign-in challenge: its id and the exact text to personal-sign. */
+    public record Challenge(String challenge, String message, Instant expiresAt) {}
+
+    /** A session: the bearer token and when it expires. */
+    public record Session(String token, Instant expiresAt) {
+
+        @Override
+        public String toString() {
+            return "Session[token=****, expiresAt=" + expiresAt + "]";
+        }
+    }
+
+    /** A one-time enrolment code. */
+    public record EnrolmentCode(String code, Instant expiresAt) {
+
+        @Override
+        public String toString() {
+            return "EnrolmentCode[code=****, expiresAt=" + expiresAt + "]";
+        }
+    }
+
+    /** One of the caller's protected reports. */
+    public record ProtectedReport(UUID report, String institution, Instant protectedAt, List<Slot> slots) {
+
+        public ProtectedReport {
+            slots = List.copyOf(slots);
+        }
+    }
+
+    /** A slot of a report: its number, state (e.g. SPARE) and holder's address (if allocated). */
+    public record Slot(int slot, String state, String holder) {
+
+        /** Whether the slot is free to allocate. */
+        public boolean spare() {
+            return "SPARE".equalsIgnoreCase(state);
+        }
+    }
+
+    /** New spare slots and the packet of their sub-key strings (sealed to the caller). */
+    public record AddedSlots(List<Integer> slots, byte[] packet) {
+
+        public AddedSlots {
+            slots = List.copyOf(slots);
+        }
+
+        @Override
+        public String toString() {
+            return "AddedSlots[slots=" + slots + "]";
+        }
+    }
+
+    /** A sub-key string allocated to the caller, sealed to it (info {@code PatientGate sub-key v1}). */
+    public record AllocatedSubKey(UUID report, int slot, byte[] sealedSubKey, Instant allocatedAt) {
+
+        @Override
+        public String toString() {
+            return "AllocatedSubKey[report=" + report + ", slot=" + slot + ", allocatedAt=" + allocatedAt + "]";
+        }
+    }
+
+    /** A decrypted report sealed to the caller (info {@code PatientGate report v1}). */
+    public record SealedReport(UUID report, byte[] sealed) {
+
+        @Override
+        public String toString() {
+            return "SealedReport[report=" + report + "]";
+        }
+    }
+
+    // ---------------------------------------------------------------- HTTP
+
+    /** A 2xx answer to one request. */
+    private record Answer(String method, String path, int status, JsonNode body) {
+
+        WalletException malformed(String field) {
+            return new WalletException(
+                    "the hub's answer to " + method + " " + pathOnly(path) + " has no valid " + field, status, null);
+        }
+    }
+
+    private String session() {
+        String token = sessionToken;
+        if (token == null) {
+            throw new WalletException("not signed in: sign in before calling this endpoint");
+        }
+        return token;
+    }
+
+    private Answer send(String method, String path, JsonNode body, String bearer) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(REQUEST_TIMEOUT)
+                .header("Accept", "application/json");
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+            request.method(method, HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
+        } else {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new WalletException(
+                    "cannot reach the hub at " + baseUrl + " (" + method + " " + pathOnly(path) + "): "
+                            + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : " " + e.getMessage()),
+                    e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WalletException("interrupted while calling " + method + " " + pathOnly(path));
+        }
+        int status = response.statusCode();
+        byte[] bytes = response.body() == null ? new byte[0] : response.body();
+        if (status < 200 || status > 299) {
+            String diagnostics = diagnostics(bytes);
+            throw new WalletException(
+                    "the hub refused " + method + " " + pathOnly(path) + ": " + status
+                            + (diagnostics == null ? "" : " " + diagnostics),
+                    status,
+                    diagnostics);
+        }
+        JsonNode json;
+        if (bytes.length == 0) {
+            json = JSON.missingNode();
+        } else {
+            try {
+                json = JSON.readTree(bytes);
+            } catch (IOException e) {
+                throw new WalletException(
+                        "the hub's answer to " + method + " " + pathOnly(path) + " is not JSON", status, null);
+            }
+        }
+        return new Answer(method, path, status, json == null ? JSON.missingNode() : json);
+    }
+
+    /**
+     * The human part of an error body: an OperationOutcome's issue diagnostics (or details.text), a
+     * problem's detail (or title), Spring's default {@code error}/{@code message}, or the first line
+     * of a text body; shortened and stripped of control characters.
+     */
+    static String diagnostics(byte[] body) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        String text = null;
+        try {
+            JsonNode json = JSON.readTree(body);
+            if (json != null && json.isObject()) {
+                if ("OperationOutcome".equals(json.path("resourceType").asText())) {
+                    List<String> parts = new ArrayList<>();
+                    for (JsonNode issue : json.path("issue")) {
+                        String d = issue.path("diagnostics").asText("");
+                        if (d.isBlank()) {
+                            d = issue.path("details").path("text").asText("");
+                        }
+                        if (d.isBlank()) {
+                            d = issue.path("code").asText("");
+                        }
+                        if (!d.isBlank()) {
+                            parts.add(d);
+                        }
+                    }
+                    text = String.join("; ", parts);
+                } else if (json.hasNonNull("detail")) {
+                    text = json.path("detail").asText();
+                } else if (json.hasNonNull("title")) {
+                    text = json.path("title").asText();
+                } else if (json.hasNonNull("message")) {
+                    text = json.path("message").asText();
+                } else if (json.hasNonNull("error")) {
+                    text = json.path("error").asText();
+                }
+            }
+        } catch (IOException e) {
+            String plain = new String(body, StandardCharsets.UTF_8).strip();
+            int newline = plain.indexOf('\n');
+            text = newline < 0 ? plain : plain.substring(0, newline);
+        }
+        if (text == null) {
+            return null;
+        }
+        String clean = text.replaceAll("\\p{Cntrl}", " ").strip();
+        if (clean.isEmpty()) {
+            return null;
+        }
+        return clean.length() > MAX_DIAGNOSTICS ? clean.substring(0, MAX_DIAGNOSTICS) + "…" : clean;
+    }
+
+    private static String pathOnly(String path) {
+        int q = path.indexOf('?');
+        return q < 0 ? path : path.substring(0, q);
+    }
+
+    private static String segment(String address) {
+        return URLEncoder.encode(address, StandardCharsets.UTF_8);
+    }
+
+    private static Participant participant(Answer a, JsonNode body) {
+        String role = text(a, body, "role");
+        Role parsed;
+        try {
+            parsed = Role.valueOf(role.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw a.malformed("role");
+        }
+        return new Participant(
+                text(a, body, "address").toLowerCase(Locale.ROOT),
+                parsed,
+                base64(a, body.path("encryptionKey"), "encryptionKey"),
+                optionalText(body, "name"),
+                instant(a, body, "registeredAt"));
+    }
+
+    private static Iterable<JsonNode> array(Answer a, JsonNode node, String field) {
+        JsonNode value = field == null ? node : node.path(field);
+        if (!value.isArray()) {
+            throw a.malformed(field == null ? "list" : field);
+        }
+        return value;
+    }
+
+    private static String text(Answer a, JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        if (!value.isTextual() || value.asText().isEmpty()) {
+            throw a.malformed(field);
+        }
+        return value.asText();
+    }
+
+    private static String optionalText(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        return value.isMissingNode() || value.isNull() ? null : value.asText();
+    }
+
+    private static BigInteger integer(Answer a, JsonNode node, String field) {
+        BigInteger value = optionalInteger(a, node, field);
+        if (value == null) {
+            throw a.malformed(field);
+        }
+        return value;
+    }
+
+    private static BigInteger optionalInteger(Answer a, JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        if (value.isMissingNode()
+                || value.isNull()
+                || (value.isTextual() && value.asText().isEmpty())) {
+            return null;
+        }
+        if (value.isIntegralNumber()) {
+            return value.bigIntegerValue();
+        }
+        if (value.isTextual()) {
+            try {
+                return new BigInteger(value.asText().trim());
+            } catch (NumberFormatException e) {
+                throw a.malformed(field);
+            }
+        }
+        throw a.malformed(field);
+    }
+
+    private static UUID uuid(Answer a, JsonNode node, String field) {
+        try {
+            return UUID.fromString(text(a, node, field));
+        } catch (IllegalArgumentException e) {
+            throw a.malformed(field);
+        }
+    }
+
+    /** An ISO-8601 instant, or Jackson's numeric seconds[.nanos]; null when absent. */
+    private static Instant instant(Answer a, JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        if (value.isMissingNode() || value.isNull()) {
+            return null;
+        }
+        try {
+            if (value.isNumber()) {
+                BigDecimal seconds = value.decimalValue();
+                return Instant.ofEpochSecond(
+                        seconds.longValue(),
+                        seconds.remainder(BigDecimal.ONE).movePointRight(9).intValue());
+            }
+            return Instant.parse(value.asText());
+        } catch (DateTimeParseException | ArithmeticException e) {
+            throw a.malformed(field);
+        }
+    }
+
+    private static byte[] base64(Answer a, JsonNode value, String field) {
+        if (!value.isTextual()) {
+            throw a.malformed(field);
+        }
+        try {
+            return Base64Url.decode(value.asText());
+        } catch (IllegalArgumentException e) {
+            throw a.malformed(field);
+        }
+    }
+}
