@@ -70,7 +70,7 @@ class PrivacyEndToEndIT extends HubIntegrationTest {
 
     private void send(String message) throws Exception {
         try (MllpTestClient client = mllp()) {
-            String ack = client.sendText(message, StandardCharsets.UTF_8);
+            String ack = client.sendText(message, StandardCharsets.UTF_8).orElseThrow();
             assertThat(ack).contains("MSA|AA");
         }
     }
