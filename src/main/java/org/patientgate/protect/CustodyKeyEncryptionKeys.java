@@ -2,6 +2,7 @@ package org.patientgate.protect;
 
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
+import java.security.Provider;
 import java.security.SecureRandom;
 import java.util.Map;
 import java.util.SortedSet;
@@ -15,12 +16,13 @@ import javax.crypto.spec.GCMParameterSpec;
 /**
  * {@link KeyEncryptionKeys} kept in the hub's {@link KeyCustody} as AES-256 entries named
  * {@code protect.kek.v<N>}. The cipher runs wherever the key lives: the JDK provider for a PKCS#12
- * entry, the token for a PKCS#11 one (JCA picks the provider that accepts the key), so a KEK on a
- * token never leaves it.
+ * entry, the token for a PKCS#11 one (the custody names that provider, {@link
+ * KeyCustody#cipherProvider()}), so a KEK on a token never leaves it.
  */
 public final class CustodyKeyEncryptionKeys implements KeyEncryptionKeys {
 
     static final String PREFIX = "protect.kek.v";
+    private static final String GCM = "AES/GCM/NoPadding";
     private static final int NONCE = 12;
     private static final int TAG_BITS = 128;
 
@@ -65,7 +67,7 @@ public final class CustodyKeyEncryptionKeys implements KeyEncryptionKeys {
         byte[] nonce = new byte[NONCE];
         random.nextBytes(nonce);
         try {
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher cipher = cipher();
             cipher.init(Cipher.ENCRYPT_MODE, key(version), new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(header(version));
             cipher.updateAAD(aad);
@@ -87,7 +89,7 @@ public final class CustodyKeyEncryptionKeys implements KeyEncryptionKeys {
             throw new ProtectException(ProtectException.Reason.CORRUPT, "wrapped key is too short");
         }
         try {
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher cipher = cipher();
             cipher.init(Cipher.DECRYPT_MODE, key(version), new GCMParameterSpec(TAG_BITS, wrapped, 4, NONCE));
             cipher.updateAAD(wrapped, 0, 4);
             cipher.updateAAD(aad);
@@ -114,6 +116,12 @@ public final class CustodyKeyEncryptionKeys implements KeyEncryptionKeys {
         }
         keys.remove(version);
         custody.delete(PREFIX + version);
+    }
+
+    /** AES-GCM from the custody's provider when it names one (a token), else from the JCA default. */
+    private Cipher cipher() throws GeneralSecurityException {
+        Provider provider = custody.cipherProvider();
+        return provider == null ? Cipher.getInstance(GCM) : Cipher.getInstance(GCM, provider);
     }
 
     private SecretKey key(int version) {

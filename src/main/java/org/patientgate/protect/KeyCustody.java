@@ -42,6 +42,15 @@ public interface KeyCustody {
     java.util.Set<String> aliases(String prefix);
 
     /**
+     * The provider that must run ciphers with the keys {@link #secretKey} returns, or null when any
+     * installed provider can (keys held in process). A PKCS#11 custody names its token's provider,
+     * which is not installed JVM-wide, so a cipher asked for by name alone would not find the key.
+     */
+    default java.security.Provider cipherProvider() {
+        return null;
+    }
+
+    /**
      * The credential-signing key pair (EC P-256, for ES256 JWS), created on first use. The private
      * half is for the in-process signer only.
      */

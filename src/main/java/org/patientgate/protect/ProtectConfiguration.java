@@ -5,8 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.patientgate.config.HubProperties;
 import org.patientgate.config.SecretFiles;
+import org.patientgate.protect.pkcs11.Pkcs11KeyCustody;
 import org.patientgate.protect.pkcs12.Pkcs12KeyCustody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +21,20 @@ public class ProtectConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(ProtectConfiguration.class);
 
+    /**
+     * The custody {@code hub.keystore.type} names: the PKCS#12 file (default) or a PKCS#11 token. Both
+     * have a {@code close()} (the PKCS#12 one forgets its password copy, the PKCS#11 one logs out).
+     */
     @Bean(destroyMethod = "close")
-    Pkcs12KeyCustody keyCustody(HubProperties hub, KeystoreProperties keystore) {
+    KeyCustody keyCustody(HubProperties hub, KeystoreProperties keystore) {
+        if (keystore.type() == KeystoreProperties.Type.PKCS11) {
+            char[] pin = pin(keystore).toCharArray();
+            try {
+                return new Pkcs11KeyCustody(keystore.pkcs11Config(), pin);
+            } finally {
+                Arrays.fill(pin, '\0');
+            }
+        }
         Path file = keystore.path() != null
                 ? keystore.path()
                 : hub.dataDir().resolve("keys").resolve("hub.p12");
@@ -33,39 +47,6 @@ public class ProtectConfiguration {
         return new CustodyKeyEncryptionKeys(custody);
     }
 
-    @Bean
-    ProtectStore protectStore(javax.sql.DataSource dataSource) {
-        return new org.patientgate.protect.jdbc.JdbcProtectStore(dataSource);
-    }
-
-    @Bean
-    BlobStore blobStore(javax.sql.DataSource dataSource) {
-        return new org.patientgate.protect.jdbc.JdbcBlobStore(dataSource);
-    }
-
-    /** The privacy module, with whatever decrypt policies and other wrapped keys the hub has. */
-    @Bean
-    PrivacyModule privacyModule(
-            ProtectStore store,
-            BlobStore blobs,
-            KeyEncryptionKeys keks,
-            KeyCustody custody,
-            ProtectProperties properties,
-            org.springframework.beans.factory.ObjectProvider<DecryptPolicy> policies,
-            org.springframework.beans.factory.ObjectProvider<PrivacyModule.KeyRewrapper> rewrappers,
-            io.micrometer.core.instrument.MeterRegistry registry) {
-        return new PrivacyModule(
-                store,
-                blobs,
-                keks,
-                custody,
-                new ReportProtector(keks, properties.spareSlots()),
-                () -> policies.orderedStream().toList(),
-                () -> rewrappers.orderedStream().toList(),
-                java.time.Clock.systemUTC(),
-                registry);
-    }
-
     /** Keyed hashes of hospital identifiers (the key made on first start). */
     @Bean
     IdentifierBlinding identifierBlinding(KeyCustody custody) {
@@ -74,6 +55,39 @@ public class ProtectConfiguration {
 
     /** The keystore password: configured, from a file, or generated once for the embedded default. */
     public static String password(Path keystoreFile, KeystoreProperties keystore) {
+        String configured = configuredPassword(keystore);
+        if (configured != null) {
+            return configured;
+        }
+        Path generated = keystoreFile.resolveSibling("keystore.password");
+        if (Files.exists(keystoreFile) && !Files.exists(generated)) {
+            throw new IllegalStateException("the keystore " + keystoreFile
+                    + " exists but no password is configured: set HUB_KEYSTORE_PASSWORD or hub.keystore.password-file");
+        }
+        if (!Files.exists(generated)) {
+            log.warn(
+                    "No keystore password configured: generated one in {} (owner-only). Production sets"
+                            + " HUB_KEYSTORE_PASSWORD or hub.keystore.password-file instead.",
+                    generated);
+        }
+        return SecretFiles.readOrGenerate(generated);
+    }
+
+    /**
+     * A PKCS#11 token's user PIN: configured or from a file, never generated (the token was
+     * initialised with a PIN the hub cannot know).
+     */
+    public static String pin(KeystoreProperties keystore) {
+        String configured = configuredPassword(keystore);
+        if (configured == null) {
+            throw new IllegalStateException("hub.keystore.type=PKCS11 needs the token's user PIN: set"
+                    + " HUB_KEYSTORE_PASSWORD (hub.keystore.password) or hub.keystore.password-file");
+        }
+        return configured;
+    }
+
+    /** The password (or PIN) set directly or in a file; null if neither is configured. */
+    private static String configuredPassword(KeystoreProperties keystore) {
         if (keystore.password() != null && !keystore.password().isBlank()) {
             return keystore.password();
         }
@@ -90,17 +104,6 @@ public class ProtectConfiguration {
                 throw new UncheckedIOException("hub.keystore.password-file is not readable", e);
             }
         }
-        Path generated = keystoreFile.resolveSibling("keystore.password");
-        if (Files.exists(keystoreFile) && !Files.exists(generated)) {
-            throw new IllegalStateException("the keystore " + keystoreFile
-                    + " exists but no password is configured: set HUB_KEYSTORE_PASSWORD or hub.keystore.password-file");
-        }
-        if (!Files.exists(generated)) {
-            log.warn(
-                    "No keystore password configured: generated one in {} (owner-only). Production sets"
-                            + " HUB_KEYSTORE_PASSWORD or hub.keystore.password-file instead.",
-                    generated);
-        }
-        return SecretFiles.readOrGenerate(generated);
+        return null;
     }
 }

@@ -7,8 +7,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.patientgate.config.HubProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
 
 class ProtectConfigurationTest {
 
@@ -109,4 +116,96 @@ class ProtectConfigurationTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("is empty");
     }
+
+    @Test
+    void keystoreTypeAndPkcs11ConfigBindFromProperties() {
+        KeystoreProperties bound = bind(Map.of(
+                "hub.keystore.type", "pkcs11",
+                "hub.keystore.pkcs11-config", "/etc/patientgate/pkcs11.cfg",
+                "hub.keystore.password", "token-pin-1234"));
+
+        assertThat(bound.type()).isEqualTo(KeystoreProperties.Type.PKCS11);
+        assertThat(bound.pkcs11Config()).isEqualTo(Path.of("/etc/patientgate/pkcs11.cfg"));
+        assertThat(bound.toString()).contains("PKCS11").doesNotContain("token-pin-1234");
+    }
+
+    @Test
+    void keystoreTypeDefaultsToPkcs12() {
+        KeystoreProperties bound = bind(Map.of("hub.keystore.password", "pw"));
+
+        assertThat(bound.type()).isEqualTo(KeystoreProperties.Type.PKCS12);
+        assertThat(bound.pkcs11Config()).isNull();
+        assertThat(new KeystoreProperties(keystore(), null, null).type()).isEqualTo(KeystoreProperties.Type.PKCS12);
+    }
+
+    @Test
+    void aTokenPinIsNeverGenerated() {
+        KeystoreProperties none =
+                new KeystoreProperties(null, null, null, KeystoreProperties.Type.PKCS11, tmp.resolve("p11.cfg"));
+
+        assertThatThrownBy(() -> ProtectConfiguration.pin(none))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("HUB_KEYSTORE_PASSWORD")
+                .hasMessageContaining("hub.keystore.password-file");
+        assertThatThrownBy(() -> new ProtectConfiguration().keyCustody(hub(), none))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("PIN");
+        assertThat(tmp.resolve("keys")).doesNotExist();
+    }
+
+    @Test
+    void typePkcs11OpensTheTokenCustodyNamingItsConfigurationProperty() {
+        Path missing = tmp.resolve("absent-pkcs11.cfg");
+        KeystoreProperties token =
+                new KeystoreProperties(null, "token-pin-1234", null, KeystoreProperties.Type.PKCS11, missing);
+
+        assertThatThrownBy(() -> new ProtectConfiguration().keyCustody(hub(), token))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("hub.keystore.pkcs11-config")
+                .hasMessageContaining(missing.toString())
+                .message()
+                .doesNotContain("token-pin-1234");
+        assertThat(tmp.resolve("keys")).doesNotExist();
+    }
+
+    private HubProperties hub() {
+        return new HubProperties(tmp, tmp.resolve("routes"), tmp.resolve("mappings"));
+    }
+
+    private static KeystoreProperties bind(Map<String, String> properties) {
+        return new Binder(new MapConfigurationPropertySource(properties))
+                .bind("hub.keystore", KeystoreProperties.class)
+                .get();
+    }
+
+    @Test
+    void theContextPicksTheCustodyByTypeAndFailsToStartNamingTheProperty() {
+        ApplicationContextRunner runner = new ApplicationContextRunner()
+                .withUserConfiguration(Properties.class, ProtectConfiguration.class)
+                .withPropertyValues("hub.data-dir=" + tmp, "hub.keystore.password=context-pw");
+
+        runner.run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(KeyCustody.class))
+                    .isInstanceOf(org.patientgate.protect.pkcs12.Pkcs12KeyCustody.class);
+            assertThat(context.getBean(KeyEncryptionKeys.class).current()).isEqualTo(1);
+        });
+        runner.withPropertyValues("hub.keystore.type=PKCS11", "hub.keystore.pkcs11-config=" + tmp.resolve("absent.cfg"))
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    Throwable root = context.getStartupFailure();
+                    while (root.getCause() != null) {
+                        root = root.getCause();
+                    }
+                    assertThat(root)
+                            .isInstanceOf(IllegalStateException.class)
+                            .hasMessageContaining("hub.keystore.pkcs11-config")
+                            .message()
+                            .doesNotContain("context-pw");
+                });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties({HubProperties.class, KeystoreProperties.class})
+    static class Properties {}
 }
