@@ -12,7 +12,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Bearer-token guard of the operations API ({@code /api/**}) for integration engineers. The token is
  * compared in constant time; a missing or wrong one gets 401 with an RFC 9457 problem body and a
- * {@code WWW-Authenticate} challenge, and the request goes no further.
+ * {@code WWW-Authenticate} challenge, and the request goes no further. Participants' paths ({@link
+ * ApiAccess}: registration, sign-in, patients, the privacy module except its key-encryption keys) are
+ * not the engineers': this filter leaves them to {@link ParticipantSessionFilter}.
  */
 class ApiTokenFilter extends OncePerRequestFilter {
 
@@ -26,8 +28,7 @@ class ApiTokenFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        return !(path.equals("/api") || path.startsWith("/api/"));
+        return ApiAccess.of(request) != ApiAccess.OPERATIONS;
     }
 
     /** Whether the request carries the operations token; also used by {@link ConvertEndpoint}. */

@@ -2,6 +2,7 @@ package org.patientgate.web;
 
 import org.patientgate.config.HubProperties;
 import org.patientgate.config.SecretFiles;
+import org.patientgate.participant.ParticipantSessions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -10,8 +11,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The operations API's guard. {@code hub.api.token} (env {@code HUB_API_TOKEN}) is the engineers'
- * bearer token; when unset, one is generated on first start into {@code <hub.data-dir>/api-token},
+ * The API's guards: participants' sessions on their own paths ({@link ApiAccess}), and the operations
+ * token everywhere else. {@code hub.api.token} (env {@code HUB_API_TOKEN}) is the engineers' bearer
+ * token; when unset, one is generated on first start into {@code <hub.data-dir>/api-token},
  * readable by its owner only, and the log says where it is (never what it is).
  */
 @Configuration(proxyBeanMethods = false)
@@ -31,6 +33,16 @@ class WebConfiguration {
         FilterRegistrationBean<ApiTokenFilter> registration = new FilterRegistrationBean<>(new ApiTokenFilter(token));
         registration.addUrlPatterns("/api/*");
         registration.setOrder(0);
+        return registration;
+    }
+
+    /** Participants' sessions on their paths (after the operations guard, which leaves those alone). */
+    @Bean
+    FilterRegistrationBean<ParticipantSessionFilter> participantSessionFilter(ParticipantSessions sessions) {
+        FilterRegistrationBean<ParticipantSessionFilter> registration =
+                new FilterRegistrationBean<>(new ParticipantSessionFilter(sessions));
+        registration.addUrlPatterns("/api/*");
+        registration.setOrder(1);
         return registration;
     }
 }

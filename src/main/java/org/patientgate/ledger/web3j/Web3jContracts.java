@@ -231,6 +231,18 @@ public final class Web3jContracts {
                 .send());
     }
 
+    /** The registry's next Registration nonce of {@code patient}. */
+    public BigInteger registrationNonce(String patient) {
+        return chain.rpc("eth_call", () -> registry.nonces(patient).send());
+    }
+
+    /** The X25519 key the registry holds for {@code patient}; empty unless registered as a patient. */
+    public java.util.Optional<byte[]> patientKey(String patient) {
+        Tuple6<BigInteger, Boolean, BigInteger, BigInteger, byte[], byte[]> p =
+                chain.rpc("eth_call", () -> registry.participantOf(patient).send());
+        return p.component1().intValue() == 2 ? java.util.Optional.of(p.component5()) : java.util.Optional.empty();
+    }
+
     /** The escrow contract's record of an entry: 0 pending, 1 released, 2 rejected, 3 expired. */
     public int escrowStatus(byte[] leaf) {
         return chain.rpc("eth_call", () -> escrow.statusOf(leaf).send()).intValue();

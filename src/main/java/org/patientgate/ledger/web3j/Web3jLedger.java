@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.patientgate.ledger.Eip712;
 import org.patientgate.ledger.EscrowAnchoring;
 import org.patientgate.ledger.LedgerEventListener;
 import org.patientgate.ledger.LedgerExplorer;
@@ -19,6 +20,7 @@ import org.patientgate.ledger.LedgerIdentities;
 import org.patientgate.ledger.LedgerOutbox;
 import org.patientgate.ledger.LedgerProperties;
 import org.patientgate.ledger.LedgerWrite;
+import org.patientgate.ledger.ParticipantLedger;
 import org.patientgate.ledger.anvil.AnvilNode;
 import org.patientgate.ledger.contracts.AccessGrants;
 import org.patientgate.ledger.contracts.AuditAnchor;
@@ -46,7 +48,7 @@ import org.web3j.tx.gas.StaticGasProvider;
  * missing and sends them again, or finds them present and marks them done); if the embedded chain
  * was lost altogether, the contracts are deployed again and every write is re-opened.
  */
-public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
+public final class Web3jLedger implements LedgerExplorer, ParticipantLedger, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Web3jLedger.class);
     /** How far back reconciliation compares recorded block hashes with the chain's. */
@@ -469,6 +471,44 @@ public final class Web3jLedger implements LedgerExplorer, AutoCloseable {
             nudge();
         }
         return reopened;
+    }
+
+    @Override
+    public RegistrationTerms registrationTerms(String patient) {
+        Web3jContracts c = readyContracts();
+        try {
+            return new RegistrationTerms(
+                    chainId,
+                    c.address(Web3jContracts.REGISTRY),
+                    Eip712.REGISTRY_NAME,
+                    Eip712.VERSION,
+                    c.registrationNonce(patient));
+        } catch (ChainAway e) {
+            throw new Unreachable("the chain did not answer", e);
+        }
+    }
+
+    @Override
+    public String relaySigner() {
+        return LedgerIdentities.institution(properties.institution());
+    }
+
+    @Override
+    public Optional<byte[]> patientKey(String patient) {
+        Web3jContracts c = readyContracts();
+        try {
+            return c.patientKey(patient);
+        } catch (ChainAway e) {
+            throw new Unreachable("the chain did not answer", e);
+        }
+    }
+
+    private Web3jContracts readyContracts() {
+        Web3jContracts c = contracts.get();
+        if (!running || c == null) {
+            throw new Unreachable("the ledger is starting", null);
+        }
+        return c;
     }
 
     /** The escrow contract's record of a batch: institution, count, submittedAt, expiresAt. */
