@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.patientgate.ingest.jdbc.JdbcMessageStore;
+import org.patientgate.protect.AtRestCipher;
+import org.patientgate.protect.jdbc.JdbcLegacySealer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -61,13 +63,19 @@ class IngestConfiguration {
     @DependsOnDatabaseInitialization
     JdbcMessageStore messageStore(
             DataSource dataSource,
+            AtRestCipher atRestCipher,
             ObjectProvider<OutboxRelay> relay,
             MeterRegistry registry,
             @Value("${hub.store.max-batch:256}") int maxBatch,
             @Value("${hub.store.queue-capacity:20000}") int queueCapacity,
             @Value("${hub.store.requeue-after:5m}") Duration requeueAfter) {
         JdbcMessageStore store = new JdbcMessageStore(
-                dataSource, maxBatch, queueCapacity, requeueAfter, () -> relay.ifAvailable(OutboxRelay::signal));
+                dataSource,
+                atRestCipher,
+                maxBatch,
+                queueCapacity,
+                requeueAfter,
+                () -> relay.ifAvailable(OutboxRelay::signal));
         for (MessageStatus status : MessageStatus.values()) {
             Gauge.builder("hub.messages.stored", store, s -> s.countByStatusCached(status))
                     .description("Messages in the message store by status (RECEIVED and QUEUED are the backlog)")
@@ -78,6 +86,12 @@ class IngestConfiguration {
                 .description("Writes waiting for the next group commit")
                 .register(registry);
         return store;
+    }
+
+    /** Raw payloads written in clear before encryption at rest are sealed in the background at start. */
+    @Bean
+    JdbcLegacySealer.Column sealedInboundPayload() {
+        return JdbcMessageStore.SEALED_PAYLOAD;
     }
 
     /**

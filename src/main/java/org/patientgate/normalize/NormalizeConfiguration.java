@@ -9,6 +9,8 @@ import org.patientgate.ingest.ApplicationAcks;
 import org.patientgate.ingest.MessageStore;
 import org.patientgate.normalize.jdbc.JdbcBundleStore;
 import org.patientgate.normalize.mapping.InvalidMappingsException;
+import org.patientgate.protect.AtRestCipher;
+import org.patientgate.protect.jdbc.JdbcLegacySealer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -44,8 +46,14 @@ class NormalizeConfiguration {
     }
 
     @Bean
-    BundleStore bundleStore(DataSource dataSource) {
-        return new JdbcBundleStore(dataSource);
+    BundleStore bundleStore(DataSource dataSource, AtRestCipher atRestCipher) {
+        return new JdbcBundleStore(dataSource, atRestCipher);
+    }
+
+    /** Bundles written in clear before encryption at rest are sealed in the background at start. */
+    @Bean
+    JdbcLegacySealer.Column sealedCanonicalBundle() {
+        return JdbcBundleStore.SEALED_BUNDLE;
     }
 
     @Bean

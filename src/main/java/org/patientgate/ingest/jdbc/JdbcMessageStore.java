@@ -24,6 +24,8 @@ import org.patientgate.ingest.MessageRecord;
 import org.patientgate.ingest.MessageStatus;
 import org.patientgate.ingest.MessageStore;
 import org.patientgate.ingest.StoreOutcome;
+import org.patientgate.protect.AtRestCipher;
+import org.patientgate.protect.jdbc.JdbcLegacySealer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>If a batch fails as a whole (one row the database refuses), each write is retried in its own
  * transaction so that one bad message cannot fail the others.
+ *
+ * <p>The payload is stored sealed ({@link AtRestCipher}, bound to the message id's 16 bytes): the
+ * listener thread seals it before handing the write on, so the single writer thread does no
+ * cryptography, and every read opens it (rows from before encryption at rest read as they are).
  */
 public final class JdbcMessageStore implements MessageStore, AutoCloseable {
 
@@ -54,7 +60,12 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
             + " message_type, version, accepted, status, failure_stage, failure_code, failure_reason, received_at,"
             + " queued_at, processed_at, dead_lettered_at, replayed_at, replay_of, delivery_count";
 
+    /** The sealed column, for sealing rows written in clear before encryption at rest. */
+    public static final JdbcLegacySealer.Column SEALED_PAYLOAD =
+            new JdbcLegacySealer.Column("inbound_message", "id", "payload", "seq");
+
     private final DataSource dataSource;
+    private final AtRestCipher cipher;
     private final BlockingQueue<PendingWrite> pending;
     private final int maxBatch;
     private final Duration requeueAfter;
@@ -64,6 +75,7 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
 
     private record PendingWrite(
             InboundMessage message,
+            byte[] sealedPayload,
             boolean accepted,
             String stage,
             String code,
@@ -72,14 +84,21 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
 
     /**
      * @param dataSource the hub database
+     * @param cipher seals payloads at rest
      * @param maxBatch most rows one commit carries
      * @param queueCapacity most writes waiting; beyond it callers get an immediate failure (AR 207)
      * @param requeueAfter how long a queued message may stay unprocessed before it is handed on again
      * @param afterCommit called after each commit that stored accepted rows (wakes the relay)
      */
     public JdbcMessageStore(
-            DataSource dataSource, int maxBatch, int queueCapacity, Duration requeueAfter, Runnable afterCommit) {
+            DataSource dataSource,
+            AtRestCipher cipher,
+            int maxBatch,
+            int queueCapacity,
+            Duration requeueAfter,
+            Runnable afterCommit) {
         this.dataSource = dataSource;
+        this.cipher = cipher;
         this.maxBatch = maxBatch;
         this.pending = new ArrayBlockingQueue<>(queueCapacity);
         this.requeueAfter = requeueAfter;
@@ -91,13 +110,28 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
 
     @Override
     public CompletableFuture<StoreOutcome> accept(InboundMessage message) {
-        return enqueue(new PendingWrite(message, true, null, null, null, new CompletableFuture<>()));
+        return enqueue(message, true, null, null, null);
     }
 
     @Override
     public CompletableFuture<Void> refuse(InboundMessage message, String stage, String code, String reason) {
-        return enqueue(new PendingWrite(message, false, stage, code, reason, new CompletableFuture<>()))
-                .thenApply(outcome -> null);
+        return enqueue(message, false, stage, code, reason).thenApply(outcome -> null);
+    }
+
+    private CompletableFuture<StoreOutcome> enqueue(
+            InboundMessage message, boolean accepted, String stage, String code, String reason) {
+        byte[] sealed;
+        try {
+            // In the caller's thread: the listeners seal in parallel, the writer only writes.
+            sealed = cipher.seal(message.payload(), aad(message.id()));
+        } catch (RuntimeException e) {
+            log.error(
+                    "Sealing message {} for storage failed: {}",
+                    message.id(),
+                    e.getClass().getSimpleName());
+            return CompletableFuture.failedFuture(new StoreUnavailableException("message could not be sealed"));
+        }
+        return enqueue(new PendingWrite(message, sealed, accepted, stage, code, reason, new CompletableFuture<>()));
     }
 
     private CompletableFuture<StoreOutcome> enqueue(PendingWrite write) {
@@ -186,6 +220,14 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
         }
     }
 
+    /** The associated data a payload is sealed with: the message id's 16 bytes. */
+    static byte[] aad(UUID id) {
+        return java.nio.ByteBuffer.allocate(16)
+                .putLong(id.getMostSignificantBits())
+                .putLong(id.getLeastSignificantBits())
+                .array();
+    }
+
     private static void bind(PreparedStatement ps, PendingWrite w) throws SQLException {
         InboundMessage m = w.message();
         ps.setObject(1, m.id());
@@ -198,7 +240,7 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
         ps.setString(8, clean(m.version()));
         ps.setString(9, m.charset());
         ps.setString(10, m.contentType());
-        ps.setBytes(11, m.payload());
+        ps.setBytes(11, w.sealedPayload());
         ps.setBoolean(12, w.accepted());
         ps.setString(13, w.accepted() ? MessageStatus.RECEIVED.name() : MessageStatus.DEAD_LETTER.name());
         ps.setString(14, w.stage());
@@ -259,8 +301,9 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
+                UUID messageId = rs.getObject(1, UUID.class);
                 return Optional.of(new InboundMessage(
-                        rs.getObject(1, UUID.class),
+                        messageId,
                         InboundMessage.Source.valueOf(rs.getString(2)),
                         rs.getString(3),
                         rs.getString(4),
@@ -270,7 +313,7 @@ public final class JdbcMessageStore implements MessageStore, AutoCloseable {
                         rs.getString(8),
                         rs.getString(9),
                         rs.getString(10),
-                        rs.getBytes(11),
+                        cipher.open(rs.getBytes(11), aad(messageId)),
                         rs.getTimestamp(12).toInstant(),
                         rs.getObject(13, UUID.class)));
             }

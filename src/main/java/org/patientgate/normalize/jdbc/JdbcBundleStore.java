@@ -9,17 +9,26 @@ import java.util.UUID;
 import javax.sql.DataSource;
 import org.patientgate.normalize.BundleStore;
 import org.patientgate.normalize.CanonicalBundle;
+import org.patientgate.protect.AtRestCipher;
+import org.patientgate.protect.jdbc.JdbcLegacySealer;
 
 /**
  * Canonical bundles in PostgreSQL ({@code canonical_bundle}), written with synchronous commit: the
- * bundle is durable before the message is marked processed and handed on.
+ * bundle is durable before the message is marked processed and handed on. The bundle JSON is stored
+ * sealed ({@link AtRestCipher}, bound to the message id's 16 bytes) and opened on every read.
  */
 public final class JdbcBundleStore implements BundleStore {
 
-    private final DataSource dataSource;
+    /** The sealed column, for sealing rows written in clear before encryption at rest. */
+    public static final JdbcLegacySealer.Column SEALED_BUNDLE =
+            new JdbcLegacySealer.Column("canonical_bundle", "message_id", "bundle", "message_id");
 
-    public JdbcBundleStore(DataSource dataSource) {
+    private final DataSource dataSource;
+    private final AtRestCipher cipher;
+
+    public JdbcBundleStore(DataSource dataSource, AtRestCipher cipher) {
         this.dataSource = dataSource;
+        this.cipher = cipher;
     }
 
     private static final String UPSERT = "INSERT INTO canonical_bundle (message_id, bundle_id, structure, bundle)"
@@ -43,7 +52,7 @@ public final class JdbcBundleStore implements BundleStore {
                     ps.setObject(1, e.getKey());
                     ps.setString(2, e.getValue().bundleId());
                     ps.setString(3, e.getValue().structure());
-                    ps.setBytes(4, e.getValue().json());
+                    ps.setBytes(4, cipher.seal(e.getValue().json(), aad(e.getKey())));
                     ps.addBatch();
                 }
                 ps.executeBatch();
@@ -69,10 +78,19 @@ public final class JdbcBundleStore implements BundleStore {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new CanonicalBundle(rs.getString(1), rs.getString(2), rs.getBytes(3)));
+                return Optional.of(new CanonicalBundle(
+                        rs.getString(1), rs.getString(2), cipher.open(rs.getBytes(3), aad(messageId))));
             }
         } catch (SQLException e) {
             throw new IllegalStateException("bundle store read failed: " + e.getSQLState(), e);
         }
+    }
+
+    /** The associated data a bundle is sealed with: the message id's 16 bytes. */
+    private static byte[] aad(UUID messageId) {
+        return java.nio.ByteBuffer.allocate(16)
+                .putLong(messageId.getMostSignificantBits())
+                .putLong(messageId.getLeastSignificantBits())
+                .array();
     }
 }
