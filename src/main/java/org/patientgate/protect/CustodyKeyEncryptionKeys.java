@@ -29,7 +29,16 @@ public final class CustodyKeyEncryptionKeys implements KeyEncryptionKeys {
     private final KeyCustody custody;
     private final SecureRandom random = new SecureRandom();
     private final Map<Integer, SecretKey> keys = new ConcurrentHashMap<>();
+    /**
+     * Each thread's AES-GCM cipher, for the key it was last used with: {@code Cipher.getInstance} (a
+     * provider lookup) cost a third of a wrap, and a report makes one wrap per slot. A cipher is only
+     * reused for the same key object, since the provider is chosen by the first key it is given.
+     */
+    private final ThreadLocal<KeyedCipher> ciphers = new ThreadLocal<>();
+
     private volatile int current;
+
+    private record KeyedCipher(SecretKey key, Cipher cipher) {}
 
     /** Opens the KEKs in custody, creating version 1 on first start. */
     public CustodyKeyEncryptionKeys(KeyCustody custody) {
@@ -67,8 +76,9 @@ public final class CustodyKeyEncryptionKeys implements KeyEncryptionKeys {
         byte[] nonce = new byte[NONCE];
         random.nextBytes(nonce);
         try {
-            Cipher cipher = cipher();
-            cipher.init(Cipher.ENCRYPT_MODE, key(version), new GCMParameterSpec(TAG_BITS, nonce));
+            SecretKey key = key(version);
+            Cipher cipher = cipher(key);
+            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(header(version));
             cipher.updateAAD(aad);
             byte[] sealed = cipher.doFinal(secret);
@@ -89,8 +99,9 @@ public final class CustodyKeyEncryptionKeys implements KeyEncryptionKeys {
             throw new ProtectException(ProtectException.Reason.CORRUPT, "wrapped key is too short");
         }
         try {
-            Cipher cipher = cipher();
-            cipher.init(Cipher.DECRYPT_MODE, key(version), new GCMParameterSpec(TAG_BITS, wrapped, 4, NONCE));
+            SecretKey key = key(version);
+            Cipher cipher = cipher(key);
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, wrapped, 4, NONCE));
             cipher.updateAAD(wrapped, 0, 4);
             cipher.updateAAD(aad);
             return cipher.doFinal(wrapped, 4 + NONCE, wrapped.length - 4 - NONCE);
@@ -131,6 +142,15 @@ public final class CustodyKeyEncryptionKeys implements KeyEncryptionKeys {
                     ProtectException.Reason.CORRUPT, "key-encryption key version " + version + " is not in custody");
         }
         return key;
+    }
+
+    private Cipher cipher(SecretKey key) throws GeneralSecurityException {
+        KeyedCipher cached = ciphers.get();
+        if (cached == null || cached.key() != key) {
+            cached = new KeyedCipher(key, cipher());
+            ciphers.set(cached);
+        }
+        return cached.cipher();
     }
 
     private static byte[] header(int version) {

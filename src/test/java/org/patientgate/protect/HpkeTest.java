@@ -141,6 +141,31 @@ class HpkeTest {
     }
 
     @Test
+    void ourSealWithTheVectorEphemeralGivesTheVectorEncAndCiphertext() {
+        byte[] sealed = Hpke.seal(hex(V_PK_RM), hex(V_INFO), hex(V_AAD), hex(V_PT), hex(V_SK_EM));
+
+        assertThat(sealed).isEqualTo(concat(hex(V_ENC), hex(V_CT)));
+    }
+
+    @Test
+    void aLargePlaintextOpensBothWaysBetweenUsAndBouncyCastle() throws Exception {
+        Hpke.KeyPair keys = Hpke.generateKeyPair();
+        byte[] large = new byte[15 * 1024 + 7];
+        new java.util.Random(42).nextBytes(large);
+        HPKE hpke = bcSuite();
+        AsymmetricCipherKeyPair recipient = hpke.deserializePrivateKey(keys.privateKey(), keys.publicKey());
+
+        byte[] ours = Hpke.seal(keys.publicKey(), INFO, AAD, large);
+        byte[] openedByBc = hpke.setupBaseR(Arrays.copyOf(ours, Hpke.ENC_LENGTH), recipient, INFO)
+                .open(AAD, Arrays.copyOfRange(ours, Hpke.ENC_LENGTH, ours.length));
+        assertThat(openedByBc).isEqualTo(large);
+
+        byte[][] bc = hpke.seal(new X25519PublicKeyParameters(keys.publicKey(), 0), INFO, AAD, large, null, null, null);
+        assertThat(Hpke.open(keys.privateKey(), INFO, AAD, concat(bc[1], bc[0])))
+                .isEqualTo(large);
+    }
+
+    @Test
     void ourPublicKeyOfTheVectorRecipientKeyIsTheVectorPublicKey() {
         assertThat(Hpke.publicKeyOf(hex(V_SK_RM))).isEqualTo(hex(V_PK_RM));
         assertThat(Hpke.publicKeyOf(hex(V_SK_EM))).isEqualTo(hex(V_PK_EM));

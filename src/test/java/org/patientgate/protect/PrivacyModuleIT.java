@@ -290,6 +290,44 @@ class PrivacyModuleIT {
     }
 
     @Test
+    void aRedeliveredReportIsLeftAsItWasAndTheRestOfItsBatchIsStored() throws Exception {
+        byte[] other = "{\"resourceType\":\"Bundle\",\"id\":\"REDELIVERED\"}".getBytes(StandardCharsets.UTF_8);
+        UUID fresh = UUID.randomUUID();
+        UUID twice = UUID.randomUUID();
+        // the report of @BeforeEach again (new key material, other content), a new report, and one report twice
+        module.protectAll(
+                List.of(request(report, other), request(fresh, BUNDLE), request(twice, BUNDLE), request(twice, other)));
+
+        assertThat(module.packets(report, patient)).hasSize(1);
+        assertThat(decrypt(report, toModule(report, subKeys.get(0)), patient, patientKey))
+                .isEqualTo(BUNDLE);
+        for (UUID id : List.of(fresh, twice)) {
+            List<byte[]> packets = module.packets(id, patient);
+            assertThat(packets).hasSize(1);
+            List<SubKeyString> keys = SubKeyString.decodePacket(Hpke.open(
+                    patientKey.privateKey(), SubKeyString.INFO_PACKET, SubKeyString.reportBytes(id), packets.get(0)));
+            assertThat(keys).hasSize(9);
+            // the first of the two requests for the same report is the one stored
+            assertThat(decrypt(id, toModule(id, keys.get(0)), patient, patientKey))
+                    .isEqualTo(BUNDLE);
+            assertThat(module.slots(id)).hasSize(9).allSatisfy(s -> assertThat(s.moduleHalf())
+                    .isNotNull());
+        }
+        assertThat(module.slots(report)).hasSize(9);
+    }
+
+    private PrivacyModule.ProtectRequest request(UUID id, byte[] bundle) {
+        return new PrivacyModule.ProtectRequest(
+                id,
+                UUID.randomUUID(),
+                "local",
+                ReportCipher.sha256(("ref" + patient).getBytes(StandardCharsets.UTF_8)),
+                patient,
+                new ReportProtector.Recipient(ProtectedReport.patientRecipient(patient), patientKey.publicKey()),
+                bundle);
+    }
+
+    @Test
     void kekRotationRewrapsEveryHalfWithoutChangingWhatOpens() {
         allocate(1, "0xnodea", nodeA);
         module.revoke(report, patient, 1);
