@@ -65,6 +65,34 @@ public final class JdbcProtectStore implements ProtectStore {
         }
     }
 
+    private static final String SLOT_SELECT = "SELECT slot, state, holder, module_half, kek_version FROM subkey_slot";
+
+    @FunctionalInterface
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    /** Runs one query and maps every row. */
+    private <T> List<T> query(String sql, Binder binder, RowMapper<T> mapper) {
+        return read("read", c -> {
+            List<T> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                binder.bind(ps);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(mapper.map(rs));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
     @Override
     public void saveAll(List<ProtectedReport> reports) {
         if (reports.isEmpty()) {
@@ -199,15 +227,12 @@ public final class JdbcProtectStore implements ProtectStore {
 
     @Override
     public Optional<ReportRecord> report(UUID report) {
-        return read("read", c -> {
-            try (PreparedStatement ps =
-                    c.prepareStatement("SELECT " + REPORT_COLUMNS + " FROM protected_report WHERE report_id = ?")) {
-                ps.setObject(1, report);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(reportRecord(rs)) : Optional.<ReportRecord>empty();
-                }
-            }
-        });
+        return query(
+                        "SELECT " + REPORT_COLUMNS + " FROM protected_report WHERE report_id = ?",
+                        ps -> ps.setObject(1, report),
+                        JdbcProtectStore::reportRecord)
+                .stream()
+                .findFirst();
     }
 
     @Override
@@ -246,16 +271,15 @@ public final class JdbcProtectStore implements ProtectStore {
 
     @Override
     public Optional<Slot> slot(UUID report, int slot) {
-        return read("read", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT slot, state, holder, module_half, kek_version"
-                    + " FROM subkey_slot WHERE report_id = ? AND slot = ?")) {
-                ps.setObject(1, report);
-                ps.setInt(2, slot);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(slotOf(rs)) : Optional.<Slot>empty();
-                }
-            }
-        });
+        return query(
+                        SLOT_SELECT + " WHERE report_id = ? AND slot = ?",
+                        ps -> {
+                            ps.setObject(1, report);
+                            ps.setInt(2, slot);
+                        },
+                        JdbcProtectStore::slotOf)
+                .stream()
+                .findFirst();
     }
 
     private static Slot slotOf(ResultSet rs) throws SQLException {
@@ -270,55 +294,33 @@ public final class JdbcProtectStore implements ProtectStore {
 
     @Override
     public List<Slot> slots(UUID report) {
-        return read("read", c -> {
-            List<Slot> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT slot, state, holder, module_half, kek_version"
-                    + " FROM subkey_slot WHERE report_id = ? ORDER BY slot")) {
-                ps.setObject(1, report);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(slotOf(rs));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(
+                SLOT_SELECT + " WHERE report_id = ? ORDER BY slot",
+                ps -> ps.setObject(1, report),
+                JdbcProtectStore::slotOf);
     }
 
     @Override
     public List<ReportRecord> reportsOf(String patient, int limit) {
-        return read("read", c -> {
-            List<ReportRecord> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + REPORT_COLUMNS
-                    + " FROM protected_report WHERE patient = ? ORDER BY protected_at DESC LIMIT ?")) {
-                ps.setString(1, patient);
-                ps.setInt(2, limit);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(reportRecord(rs));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(
+                "SELECT " + REPORT_COLUMNS
+                        + " FROM protected_report WHERE patient = ? ORDER BY protected_at DESC LIMIT ?",
+                ps -> {
+                    ps.setString(1, patient);
+                    ps.setInt(2, limit);
+                },
+                JdbcProtectStore::reportRecord);
     }
 
     @Override
     public List<byte[]> packets(UUID report, String recipient) {
-        return read("read", c -> {
-            List<byte[]> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT sealed FROM subkey_packet WHERE report_id = ? AND recipient = ? ORDER BY id")) {
-                ps.setObject(1, report);
-                ps.setString(2, recipient);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(rs.getBytes(1));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(
+                "SELECT sealed FROM subkey_packet WHERE report_id = ? AND recipient = ? ORDER BY id",
+                ps -> {
+                    ps.setObject(1, report);
+                    ps.setString(2, recipient);
+                },
+                rs -> rs.getBytes(1));
     }
 
     @Override
@@ -417,42 +419,26 @@ public final class JdbcProtectStore implements ProtectStore {
 
     @Override
     public List<Delivery> deliveries(String node) {
-        return read("read", c -> {
-            List<Delivery> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT report_id, slot, sealed, allocated_at"
-                    + " FROM subkey_delivery WHERE node = ? ORDER BY allocated_at")) {
-                ps.setString(1, node);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new Delivery(
-                                rs.getObject(1, UUID.class),
-                                rs.getInt(2),
-                                rs.getBytes(3),
-                                rs.getTimestamp(4).toInstant()));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(
+                "SELECT report_id, slot, sealed, allocated_at FROM subkey_delivery WHERE node = ? ORDER BY allocated_at",
+                ps -> ps.setString(1, node),
+                rs -> new Delivery(
+                        rs.getObject(1, UUID.class),
+                        rs.getInt(2),
+                        rs.getBytes(3),
+                        rs.getTimestamp(4).toInstant()));
     }
 
     @Override
     public List<ReportRecord> pending(byte[] patientRef, int limit) {
-        return read("read", c -> {
-            List<ReportRecord> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT " + REPORT_COLUMNS
-                            + " FROM protected_report WHERE patient_ref = ? AND patient IS NULL ORDER BY protected_at LIMIT ?")) {
-                ps.setBytes(1, patientRef);
-                ps.setInt(2, limit);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(reportRecord(rs));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(
+                "SELECT " + REPORT_COLUMNS
+                        + " FROM protected_report WHERE patient_ref = ? AND patient IS NULL ORDER BY protected_at LIMIT ?",
+                ps -> {
+                    ps.setBytes(1, patientRef);
+                    ps.setInt(2, limit);
+                },
+                JdbcProtectStore::reportRecord);
     }
 
     @Override
@@ -518,47 +504,34 @@ public final class JdbcProtectStore implements ProtectStore {
 
     @Override
     public List<AuditRecord> audit(UUID report) {
-        return read("read", c -> {
-            List<AuditRecord> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT at, action, caller, report_id, slot, outcome, reason"
-                    + " FROM protect_audit WHERE report_id = ? ORDER BY id")) {
-                ps.setObject(1, report);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        int slot = rs.getInt(5);
-                        Integer slotValue = rs.wasNull() ? null : slot;
-                        out.add(new AuditRecord(
-                                rs.getTimestamp(1).toInstant(),
-                                rs.getString(2),
-                                rs.getString(3),
-                                rs.getObject(4, UUID.class),
-                                slotValue,
-                                rs.getString(6),
-                                rs.getString(7)));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(
+                "SELECT at, action, caller, report_id, slot, outcome, reason FROM protect_audit"
+                        + " WHERE report_id = ? ORDER BY id",
+                ps -> ps.setObject(1, report),
+                rs -> {
+                    int slot = rs.getInt(5);
+                    Integer slotValue = rs.wasNull() ? null : slot;
+                    return new AuditRecord(
+                            rs.getTimestamp(1).toInstant(),
+                            rs.getString(2),
+                            rs.getString(3),
+                            rs.getObject(4, UUID.class),
+                            slotValue,
+                            rs.getString(6),
+                            rs.getString(7));
+                });
     }
 
     @Override
     public List<WrappedHalf> halvesNotUnder(int current, int limit) {
-        return read("read", c -> {
-            List<WrappedHalf> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT report_id, slot, module_half, kek_version"
-                    + " FROM subkey_slot WHERE module_half IS NOT NULL AND kek_version <> ? LIMIT ?")) {
-                ps.setInt(1, current);
-                ps.setInt(2, limit);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new WrappedHalf(
-                                rs.getObject(1, UUID.class), rs.getInt(2), rs.getBytes(3), rs.getInt(4)));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(
+                "SELECT report_id, slot, module_half, kek_version FROM subkey_slot"
+                        + " WHERE module_half IS NOT NULL AND kek_version <> ? LIMIT ?",
+                ps -> {
+                    ps.setInt(1, current);
+                    ps.setInt(2, limit);
+                },
+                rs -> new WrappedHalf(rs.getObject(1, UUID.class), rs.getInt(2), rs.getBytes(3), rs.getInt(4)));
     }
 
     @Override

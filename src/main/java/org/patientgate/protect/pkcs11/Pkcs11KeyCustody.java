@@ -1,7 +1,6 @@
 package org.patientgate.protect.pkcs11;
 
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -31,6 +30,7 @@ import javax.crypto.spec.SecretKeySpec;
 import javax.security.auth.login.FailedLoginException;
 import javax.security.auth.login.LoginException;
 import org.patientgate.protect.KeyCustody;
+import org.patientgate.protect.KeyIdentities;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,10 +86,6 @@ public final class Pkcs11KeyCustody implements KeyCustody {
 
     /** SunPKCS11's algorithm name for a CKK_GENERIC_SECRET object. */
     private static final String GENERIC = "Generic";
-
-    /** The order n of secp256k1's base point: a private key is an integer in [1, n-1]. */
-    private static final BigInteger CURVE_ORDER =
-            new BigInteger("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16);
 
     private static final Logger log = LoggerFactory.getLogger(Pkcs11KeyCustody.class);
 
@@ -166,19 +162,19 @@ public final class Pkcs11KeyCustody implements KeyCustody {
 
     @Override
     public synchronized byte[] ledgerKey(String identity) {
-        String alias = alias(identity);
+        String alias = KeyIdentities.alias(identity);
         byte[] held = read(alias);
         if (held != null) {
             return held;
         }
-        byte[] key = newPrivateKey();
+        byte[] key = KeyIdentities.newSecp256k1PrivateKey(random);
         put(alias, key);
         return key;
     }
 
     @Override
     public synchronized byte[] encryptionPublicKey(String identity) {
-        String alias = alias(identity) + ".x25519";
+        String alias = KeyIdentities.alias(identity) + ".x25519";
         byte[] held = read(alias + ".pub");
         if (held != null) {
             return held;
@@ -206,7 +202,7 @@ public final class Pkcs11KeyCustody implements KeyCustody {
     @Override
     public synchronized byte[] encryptionPrivateKey(String identity) {
         encryptionPublicKey(identity);
-        String alias = alias(identity) + ".x25519";
+        String alias = KeyIdentities.alias(identity) + ".x25519";
         byte[] pkcs8 = read(alias);
         if (pkcs8 == null) {
             throw new IllegalStateException("token entry " + alias + " is missing");
@@ -220,7 +216,7 @@ public final class Pkcs11KeyCustody implements KeyCustody {
     @Override
     public synchronized SecretKey secretKey(String alias) {
         try {
-            if (!keyStore.containsAlias(alias(alias))) {
+            if (!keyStore.containsAlias(KeyIdentities.alias(alias))) {
                 return null;
             }
             Key key = keyStore.getKey(alias, null);
@@ -237,7 +233,7 @@ public final class Pkcs11KeyCustody implements KeyCustody {
     @Override
     public synchronized SecretKey createAesKey(String alias) {
         try {
-            if (keyStore.containsAlias(alias(alias))) {
+            if (keyStore.containsAlias(KeyIdentities.alias(alias))) {
                 throw new IllegalStateException("token entry " + alias + " exists already");
             }
             KeyGenerator generator = KeyGenerator.getInstance("AES", provider);
@@ -260,7 +256,7 @@ public final class Pkcs11KeyCustody implements KeyCustody {
     @Override
     public synchronized boolean delete(String alias) {
         try {
-            if (!keyStore.containsAlias(alias(alias))) {
+            if (!keyStore.containsAlias(KeyIdentities.alias(alias))) {
                 return false;
             }
             keyStore.deleteEntry(alias);
@@ -380,23 +376,6 @@ public final class Pkcs11KeyCustody implements KeyCustody {
             delete(alias);
             throw new IllegalStateException("token entry " + alias + " does not read back as stored; it was deleted");
         }
-    }
-
-    private static String alias(String identity) {
-        if (!identity.matches("[a-z0-9][a-z0-9._-]{0,99}")) {
-            throw new IllegalArgumentException("a key identity is lower-case letters, digits, '.', '_' or '-'");
-        }
-        return identity;
-    }
-
-    private byte[] newPrivateKey() {
-        byte[] key = new byte[32];
-        BigInteger k;
-        do {
-            random.nextBytes(key);
-            k = new BigInteger(1, key);
-        } while (k.signum() == 0 || k.compareTo(CURVE_ORDER) >= 0);
-        return key;
     }
 
     private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {

@@ -15,6 +15,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import javax.crypto.spec.SecretKeySpec;
 import org.patientgate.protect.KeyCustody;
+import org.patientgate.protect.KeyIdentities;
 
 /**
  * {@link KeyCustody} over a PKCS#12 keystore file. secp256k1 private keys are kept as secret-key
@@ -25,10 +26,6 @@ import org.patientgate.protect.KeyCustody;
 public final class Pkcs12KeyCustody implements KeyCustody {
 
     static final String SECP256K1 = "secp256k1";
-
-    /** The order n of secp256k1's base point: a private key is an integer in [1, n-1]. */
-    private static final BigInteger CURVE_ORDER =
-            new BigInteger("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16);
 
     private final Path file;
     private final char[] password;
@@ -66,12 +63,12 @@ public final class Pkcs12KeyCustody implements KeyCustody {
 
     @Override
     public synchronized byte[] ledgerKey(String identity) {
-        String alias = alias(identity);
+        String alias = KeyIdentities.alias(identity);
         try {
             if (keyStore.containsAlias(alias)) {
                 return keyStore.getKey(alias, password).getEncoded();
             }
-            byte[] key = newPrivateKey();
+            byte[] key = KeyIdentities.newSecp256k1PrivateKey(random);
             keyStore.setEntry(
                     alias,
                     new KeyStore.SecretKeyEntry(new SecretKeySpec(key, SECP256K1)),
@@ -86,7 +83,7 @@ public final class Pkcs12KeyCustody implements KeyCustody {
 
     @Override
     public synchronized byte[] encryptionPublicKey(String identity) {
-        String alias = alias(identity) + ".x25519";
+        String alias = KeyIdentities.alias(identity) + ".x25519";
         try {
             if (keyStore.containsAlias(alias + ".pub")) {
                 return keyStore.getKey(alias + ".pub", password).getEncoded();
@@ -114,7 +111,7 @@ public final class Pkcs12KeyCustody implements KeyCustody {
     @Override
     public synchronized byte[] encryptionPrivateKey(String identity) {
         encryptionPublicKey(identity);
-        String alias = alias(identity) + ".x25519";
+        String alias = KeyIdentities.alias(identity) + ".x25519";
         try {
             byte[] pkcs8 = keyStore.getKey(alias, password).getEncoded();
             // RFC 8410: the PKCS#8 form of an X25519 key ends with the 32-byte private scalar.
@@ -130,7 +127,7 @@ public final class Pkcs12KeyCustody implements KeyCustody {
     @Override
     public synchronized javax.crypto.SecretKey secretKey(String alias) {
         try {
-            if (!keyStore.containsAlias(alias(alias))) {
+            if (!keyStore.containsAlias(KeyIdentities.alias(alias))) {
                 return null;
             }
             java.security.Key key = keyStore.getKey(alias, password);
@@ -144,7 +141,7 @@ public final class Pkcs12KeyCustody implements KeyCustody {
     @Override
     public synchronized javax.crypto.SecretKey createAesKey(String alias) {
         try {
-            if (keyStore.containsAlias(alias(alias))) {
+            if (keyStore.containsAlias(KeyIdentities.alias(alias))) {
                 throw new IllegalStateException("keystore entry " + alias + " exists already");
             }
             byte[] raw = new byte[32];
@@ -163,7 +160,7 @@ public final class Pkcs12KeyCustody implements KeyCustody {
     @Override
     public synchronized boolean delete(String alias) {
         try {
-            if (!keyStore.containsAlias(alias(alias))) {
+            if (!keyStore.containsAlias(KeyIdentities.alias(alias))) {
                 return false;
             }
             keyStore.deleteEntry(alias);
@@ -236,27 +233,10 @@ public final class Pkcs12KeyCustody implements KeyCustody {
     /** Whether the keystore already holds the named identity (no key is created). */
     public synchronized boolean holds(String identity) {
         try {
-            return keyStore.containsAlias(alias(identity));
+            return keyStore.containsAlias(KeyIdentities.alias(identity));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e.getClass().getSimpleName());
         }
-    }
-
-    private static String alias(String identity) {
-        if (!identity.matches("[a-z0-9][a-z0-9._-]{0,99}")) {
-            throw new IllegalArgumentException("a key identity is lower-case letters, digits, '.', '_' or '-'");
-        }
-        return identity;
-    }
-
-    private byte[] newPrivateKey() {
-        byte[] key = new byte[32];
-        BigInteger k;
-        do {
-            random.nextBytes(key);
-            k = new BigInteger(1, key);
-        } while (k.signum() == 0 || k.compareTo(CURVE_ORDER) >= 0);
-        return key;
     }
 
     private void store() throws GeneralSecurityException {
