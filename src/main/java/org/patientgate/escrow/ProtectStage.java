@@ -2,9 +2,14 @@ package org.patientgate.escrow;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.patientgate.ingest.MessageStore;
 import org.patientgate.normalize.BundleStore;
@@ -84,19 +89,18 @@ public class ProtectStage {
             }
         }
         Map<UUID, UUID> done = module.reportsForMessages(ids);
-        List<PrivacyModule.ProtectRequest> requests = new ArrayList<>();
-        List<UUID> handOn = new ArrayList<>(done.values());
-        for (UUID id : ids) {
-            if (done.containsKey(id)) {
-                continue;
-            }
-            Optional<CanonicalBundle> bundle = bundles.find(id);
-            if (bundle.isEmpty()) {
+        Set<UUID> todo = new LinkedHashSet<>(ids);
+        todo.removeAll(done.keySet());
+        // every read is one query for the whole batch: per-message round trips cost more than the crypto
+        Map<UUID, CanonicalBundle> found = bundles.findAll(todo);
+        Map<UUID, byte[]> patientRefs = new LinkedHashMap<>();
+        for (UUID id : todo) {
+            CanonicalBundle bundle = found.get(id);
+            if (bundle == null) {
                 log.warn("Protection stage found no canonical bundle for message {}", id);
                 continue;
             }
-            Optional<ReportPatient.Identifier> identifier =
-                    ReportPatient.identifier(bundle.get().json());
+            Optional<ReportPatient.Identifier> identifier = ReportPatient.identifier(bundle.json());
             if (identifier.isEmpty()) {
                 messages.markFailed(
                         id,
@@ -105,13 +109,22 @@ public class ProtectStage {
                         "the canonical bundle has no Patient identifier to file the report under");
                 continue;
             }
-            byte[] patientRef =
-                    blinding.blind(identifier.get().system(), identifier.get().value());
-            Optional<Participant> patient = links.patientFor(patientRef).flatMap(participants::find);
-            ReportProtector.Recipient recipient = patient.isPresent()
+            patientRefs.put(
+                    id,
+                    blinding.blind(identifier.get().system(), identifier.get().value()));
+        }
+        Map<String, String> linked = links.patientsFor(patientRefs.values());
+        Map<String, Participant> enrolled = participants.findAll(new HashSet<>(linked.values()));
+        List<PrivacyModule.ProtectRequest> requests = new ArrayList<>();
+        List<UUID> handOn = new ArrayList<>(done.values());
+        for (Map.Entry<UUID, byte[]> e : patientRefs.entrySet()) {
+            UUID id = e.getKey();
+            byte[] patientRef = e.getValue();
+            String address = linked.get(HexFormat.of().formatHex(patientRef));
+            Participant patient = address == null ? null : enrolled.get(address);
+            ReportProtector.Recipient recipient = patient != null
                     ? new ReportProtector.Recipient(
-                            ProtectedReport.patientRecipient(patient.get().address()),
-                            patient.get().encryptionKey())
+                            ProtectedReport.patientRecipient(patient.address()), patient.encryptionKey())
                     : new ReportProtector.Recipient(ProtectedReport.institutionRecipient(institution), institutionKey);
             UUID report = reportId(id);
             requests.add(new PrivacyModule.ProtectRequest(
@@ -119,9 +132,9 @@ public class ProtectStage {
                     id,
                     institution,
                     patientRef,
-                    patient.map(Participant::address).orElse(null),
+                    patient == null ? null : patient.address(),
                     recipient,
-                    bundle.get().json()));
+                    found.get(id).json()));
             handOn.add(report);
         }
         module.protectAll(requests);

@@ -16,4 +16,7 @@ public interface BundleStore {
     void saveAll(java.util.Map<UUID, CanonicalBundle> bundles);
 
     Optional<CanonicalBundle> find(UUID messageId);
+
+    /** The bundles of several messages in one read; messages without a bundle are absent. */
+    java.util.Map<UUID, CanonicalBundle> findAll(java.util.Collection<UUID> messageIds);
 }

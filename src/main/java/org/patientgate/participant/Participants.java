@@ -6,4 +6,7 @@ import java.util.Optional;
 public interface Participants {
 
     Optional<Participant> find(String address);
+
+    /** Several participants in one read, keyed by address; unknown addresses are absent. */
+    java.util.Map<String, Participant> findAll(java.util.Collection<String> addresses);
 }

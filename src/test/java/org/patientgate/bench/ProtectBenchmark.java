@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,16 +27,24 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import javax.crypto.Cipher;
 import org.HdrHistogram.Histogram;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 import org.flywaydb.core.Flyway;
 import org.patientgate.config.postgres.EmbeddedPostgresServer;
+import org.patientgate.escrow.ProtectStage;
+import org.patientgate.ingest.jdbc.JdbcMessageStore;
+import org.patientgate.normalize.CanonicalBundle;
+import org.patientgate.normalize.jdbc.JdbcBundleStore;
+import org.patientgate.participant.jdbc.JdbcParticipants;
+import org.patientgate.participant.jdbc.JdbcPatientLinks;
 import org.patientgate.protect.BlobStore;
 import org.patientgate.protect.CustodyKeyEncryptionKeys;
 import org.patientgate.protect.DecryptRequest;
 import org.patientgate.protect.Hpke;
+import org.patientgate.protect.IdentifierBlinding;
 import org.patientgate.protect.KeyEncryptionKeys;
 import org.patientgate.protect.PrivacyModule;
 import org.patientgate.protect.ProtectStore;
@@ -43,6 +52,7 @@ import org.patientgate.protect.ProtectedReport;
 import org.patientgate.protect.ReportCipher;
 import org.patientgate.protect.ReportProtector;
 import org.patientgate.protect.SubKeyString;
+import org.patientgate.protect.jdbc.JdbcAtRestCipher;
 import org.patientgate.protect.jdbc.JdbcBlobStore;
 import org.patientgate.protect.jdbc.JdbcProtectStore;
 import org.patientgate.protect.pkcs12.Pkcs12KeyCustody;
@@ -70,7 +80,7 @@ import org.patientgate.protect.pkcs12.Pkcs12KeyCustody;
  * java -cp target/test-classes:target/classes:$(cat target/cp.txt) \
  *     org.patientgate.bench.ProtectBenchmark [--reports 30000] [--batches 50,200] [--threads 2]
  *     [--spare 8] [--decrypt-reports 2000] [--decrypt-threads 2,4,8] [--decrypt-seconds 20]
- *     [--warmup 4000] [--skip breakdown,protect,decrypt] [--keep] [--diagnose]
+ *     [--warmup 20000] [--skip breakdown,protect,stage,decrypt] [--keep] [--diagnose]
  *     [--datasource-property reWriteBatchedInserts=true]
  * </pre>
  *
@@ -82,6 +92,7 @@ public final class ProtectBenchmark {
 
     private static final String GOLDEN = "src/test/resources/golden/ORU_R01/v251-order-groups-orc.expected.json";
     private static final String MARKER = "PGBENCH-000000000000";
+    private static final String MRN_MARKER = "PGBMRN-000000";
     private static final int PATIENTS = 1_000;
     private static final String INSTITUTION = "bench-lab";
     private static final String NODE = "0xbenchnode";
@@ -92,6 +103,8 @@ public final class ProtectBenchmark {
     private final List<String> table = new ArrayList<>();
     private byte[] template;
     private int markerAt;
+    private int mrnAt;
+    private String mrnSystem;
     private Hpke.KeyPair[] patientKeys;
 
     private ProtectBenchmark(Map<String, String> options) {
@@ -184,7 +197,7 @@ public final class ProtectBenchmark {
             Postgres pg = new Postgres(postgres.dataDirectory(), dataSource);
             if (!skip.contains("protect")) {
                 // warm-up: the JIT, the pool, PostgreSQL's caches; not counted
-                protectRun(module, pg, 50, integer("warmup", 4_000), timedStore, timedBlobs, false);
+                protectRun(module, pg, 50, integer("warmup", 20_000), timedStore, timedBlobs, false);
                 for (String batch : options.getOrDefault("batches", "50,200").split(",")) {
                     protectRun(
                             module,
@@ -195,6 +208,9 @@ public final class ProtectBenchmark {
                             timedBlobs,
                             true);
                 }
+            }
+            if (!skip.contains("stage")) {
+                stageRuns(custody, keks, module, dataSource, pg, timedStore, timedBlobs);
             }
             if (!skip.contains("decrypt")) {
                 decryptRuns(module, pg);
@@ -226,6 +242,15 @@ public final class ProtectBenchmark {
         ObjectNode bundle = (ObjectNode) json.readTree(Files.readAllBytes(Path.of(GOLDEN)));
         ((ObjectNode) bundle.get("identifier")).put("value", MARKER);
         ArrayNode entries = (ArrayNode) bundle.get("entry");
+        // the patient's MRN becomes a placeholder too, so the stage files reports under 1,000 patients
+        for (JsonNode e : entries) {
+            if ("Patient".equals(e.get("resource").get("resourceType").asText())) {
+                ObjectNode mrn =
+                        (ObjectNode) e.get("resource").get("identifier").get(0);
+                mrnSystem = mrn.get("system").asText();
+                mrn.put("value", MRN_MARKER);
+            }
+        }
         List<JsonNode> observations = new ArrayList<>();
         entries.forEach(e -> {
             if ("Observation".equals(e.get("resource").get("resourceType").asText())) {
@@ -247,8 +272,9 @@ public final class ProtectBenchmark {
         }
         template = json.writeValueAsBytes(bundle);
         markerAt = new String(template, StandardCharsets.ISO_8859_1).indexOf(MARKER);
-        if (markerAt < 0) {
-            throw new IllegalStateException("marker not found in the template");
+        mrnAt = new String(template, StandardCharsets.ISO_8859_1).indexOf(MRN_MARKER);
+        if (markerAt < 0 || mrnAt < 0 || mrnSystem == null) {
+            throw new IllegalStateException("markers not found in the template");
         }
     }
 
@@ -257,7 +283,14 @@ public final class ProtectBenchmark {
         byte[] out = template.clone();
         byte[] digits = String.format(Locale.ROOT, "%012d", n).getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(digits, 0, out, markerAt + MARKER.length() - 12, 12);
+        byte[] mrn = mrn((int) (n % PATIENTS)).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(mrn, 0, out, mrnAt, mrn.length);
         return out;
+    }
+
+    /** Patient i's medical record number, as long as {@link #MRN_MARKER}. */
+    private static String mrn(int i) {
+        return String.format(Locale.ROOT, "PGBMRN-%06d", i);
     }
 
     private static String patient(int i) {
@@ -495,11 +528,45 @@ public final class ProtectBenchmark {
 
     // ---------------------------------------------------------------- 2. protect stage
 
+    /** One consumer's batch of work: reports {@code first} (inclusive) to {@code end} (exclusive). */
+    private interface BatchWork {
+        void run(long first, long end) throws Exception;
+    }
+
     private void protectRun(
             PrivacyModule module,
             Postgres pg,
             int batch,
             int reports,
+            Timed timedStore,
+            Timed timedBlobs,
+            boolean print)
+            throws Exception {
+        measure(
+                "2. protect stage",
+                "protect",
+                pg,
+                batch,
+                reports,
+                (first, end) -> {
+                    List<PrivacyModule.ProtectRequest> requests = new ArrayList<>(batch);
+                    for (long n = first; n < end; n++) {
+                        requests.add(request(n));
+                    }
+                    module.protectAll(requests);
+                },
+                timedStore,
+                timedBlobs,
+                print);
+    }
+
+    private void measure(
+            String title,
+            String label,
+            Postgres pg,
+            int batch,
+            int reports,
+            BatchWork work,
             Timed timedStore,
             Timed timedBlobs,
             boolean print)
@@ -516,19 +583,21 @@ public final class ProtectBenchmark {
         long pg0 = pg.cpuNanos();
         long t0 = System.nanoTime();
         Thread[] workers = new Thread[threads];
+        AtomicReference<Exception> failed = new AtomicReference<>();
         for (int t = 0; t < threads; t++) {
             workers[t] = new Thread(() -> {
-                while (true) {
+                while (failed.get() == null) {
                     long first = next.getAndAdd(batch);
                     if (first >= reports) {
                         return;
                     }
-                    List<PrivacyModule.ProtectRequest> requests = new ArrayList<>(batch);
-                    for (long n = first; n < Math.min(first + batch, reports); n++) {
-                        requests.add(request(n));
-                    }
                     long b0 = System.nanoTime();
-                    module.protectAll(requests);
+                    try {
+                        work.run(first, Math.min(first + batch, reports));
+                    } catch (Exception e) {
+                        failed.compareAndSet(null, e);
+                        return;
+                    }
                     long took = System.nanoTime() - b0;
                     synchronized (batchLatency) {
                         batchLatency.recordValue(took);
@@ -539,6 +608,9 @@ public final class ProtectBenchmark {
         }
         for (Thread t : workers) {
             t.join();
+        }
+        if (failed.get() != null) {
+            throw failed.get();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double jvmCpu = (processCpuNanos() - cpu0) / 1e9;
@@ -562,7 +634,8 @@ public final class ProtectBenchmark {
         say("");
         say(String.format(
                 Locale.ROOT,
-                "== 2. protect stage: batch=%d threads=%d reports=%,d (load before: %s)",
+                "== %s: batch=%d threads=%d reports=%,d (load before: %s)",
+                title,
                 batch,
                 threads,
                 reports,
@@ -601,8 +674,9 @@ public final class ProtectBenchmark {
                 2 * reports / (jvmCpu + pgCpu)));
         table.add(String.format(
                 Locale.ROOT,
-                "| protect, batch %d, %d consumers | %,.0f reports/s | batch p50 %.1f ms, p99 %.1f ms | %.0f + %.0f µs"
+                "| %s, batch %d, %d consumers | %,.0f reports/s | batch p50 %.1f ms, p99 %.1f ms | %.0f + %.0f µs"
                         + " | %.2f | %,.0f/s | ≥ 3,000 reports/s |",
+                label,
                 batch,
                 threads,
                 reports / seconds,
@@ -612,6 +686,132 @@ public final class ProtectBenchmark {
                 pgCpu * 1e6 / reports,
                 (jvmCpu + pgCpu) / seconds,
                 2 * reports / (jvmCpu + pgCpu)));
+    }
+
+    // ---------------------------------------------------------------- 2b. the whole stage
+
+    /**
+     * The protection stage as the hub runs it ({@link ProtectStage#process}, the bean behind the
+     * {@code protect-bundles} route, without its JMS consumer): a message of ids in, each canonical
+     * bundle read from {@code canonical_bundle} and opened (it is sealed at rest), its patient's MRN
+     * blinded and looked up among enrolled patients, then {@link PrivacyModule#protectAll}. The
+     * messages and bundles are stored once beforehand; each run truncates the protect tables only.
+     */
+    private void stageRuns(
+            Pkcs12KeyCustody custody,
+            KeyEncryptionKeys keks,
+            PrivacyModule module,
+            javax.sql.DataSource dataSource,
+            Postgres pg,
+            Timed timedStore,
+            Timed timedBlobs)
+            throws Exception {
+        int reports = integer("reports", 30_000);
+        JdbcAtRestCipher atRest = new JdbcAtRestCipher(dataSource, keks);
+        JdbcBundleStore bundles = new JdbcBundleStore(dataSource, atRest);
+        JdbcMessageStore messages = new JdbcMessageStore(dataSource, atRest, 500, 1_000, Duration.ofHours(1), () -> {});
+        IdentifierBlinding blinding = new IdentifierBlinding(custody);
+        List<UUID> ids = new ArrayList<>(reports);
+        for (int n = 0; n < reports; n++) {
+            ids.add(UUID.randomUUID());
+        }
+        long s0 = System.nanoTime();
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement(
+                            "INSERT INTO participant (address, role, encryption_key) VALUES (?, 'PATIENT', ?)");
+                    PreparedStatement link = c.prepareStatement(
+                            "INSERT INTO patient_identifier (identifier_hash, patient) VALUES (?, ?)")) {
+                for (int i = 0; i < PATIENTS; i++) {
+                    ps.setString(1, patient(i));
+                    ps.setBytes(2, patientKeys[i].publicKey());
+                    ps.addBatch();
+                    link.setBytes(1, blinding.blind(mrnSystem, mrn(i)));
+                    link.setString(2, patient(i));
+                    link.addBatch();
+                }
+                ps.executeBatch();
+                link.executeBatch();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO inbound_message (id, source, channel,"
+                    + " sender_application, sender_facility, control_id, message_type, version, charset,"
+                    + " content_type, payload, accepted, status, received_at)"
+                    + " SELECT id, 'HL7V2_MLLP', 'bench', 'BENCH', 'LAB', id::text, 'ORU^R01', '2.5.1', 'UTF-8',"
+                    + " 'x-application/hl7-v2+er7', '\\x00'::bytea, true, 'PROCESSED', now()"
+                    + " FROM unnest(?::uuid[]) AS id")) {
+                for (int from = 0; from < reports; from += 1_000) {
+                    ps.setArray(
+                            1,
+                            c.createArrayOf(
+                                    "uuid",
+                                    ids.subList(from, Math.min(reports, from + 1_000))
+                                            .toArray(new UUID[0])));
+                    ps.executeUpdate();
+                }
+            }
+        }
+        for (int from = 0; from < reports; from += 500) {
+            Map<UUID, CanonicalBundle> chunk = new LinkedHashMap<>();
+            for (int n = from; n < Math.min(reports, from + 500); n++) {
+                chunk.put(ids.get(n), new CanonicalBundle("bundle-" + n, "ORU_R01", bundle(n)));
+            }
+            bundles.saveAll(chunk);
+        }
+        say("");
+        say(String.format(
+                Locale.ROOT,
+                "(stage set-up: %,d messages and canonical bundles stored, %,d patients enrolled, in %.1f s)",
+                reports,
+                PATIENTS,
+                (System.nanoTime() - s0) / 1e9));
+        ProtectStage stage = new ProtectStage(
+                messages,
+                bundles,
+                module,
+                blinding,
+                new JdbcPatientLinks(dataSource),
+                new JdbcParticipants(dataSource, null),
+                INSTITUTION,
+                Hpke.generateKeyPair().publicKey());
+        BatchWork work = (first, end) -> {
+            StringBuilder body = new StringBuilder((int) (end - first) * 37);
+            for (long n = first; n < end; n++) {
+                body.append(ids.get((int) n)).append('\n');
+            }
+            String handedOn = stage.process(body.toString());
+            if (handedOn == null || handedOn.split("\n").length != end - first) {
+                throw new IllegalStateException("the stage handed on fewer reports than it took");
+            }
+        };
+        measure(
+                "2b. warm-up of the stage",
+                "stage",
+                pg,
+                50,
+                Math.min(reports, integer("warmup", 20_000)),
+                work,
+                timedStore,
+                timedBlobs,
+                false);
+        for (String batch : options.getOrDefault("batches", "50,200").split(",")) {
+            measure(
+                    "2b. protection stage (ProtectStage: bundle read and open, patient lookup, protect, store)",
+                    "stage",
+                    pg,
+                    Integer.parseInt(batch.trim()),
+                    reports,
+                    work,
+                    timedStore,
+                    timedBlobs,
+                    true);
+        }
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement();
+                var rs = st.executeQuery("SELECT count(*) FROM protected_report WHERE patient IS NULL")) {
+            rs.next();
+            if (rs.getLong(1) != 0) {
+                throw new IllegalStateException("reports of enrolled patients were held for the institution");
+            }
+        }
     }
 
     // ---------------------------------------------------------------- 3. decrypt

@@ -2,6 +2,7 @@ package org.patientgate.escrow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyCollection;
 import static org.mockito.ArgumentMatchers.anyList;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
@@ -11,7 +12,6 @@ import static org.mockito.Mockito.when;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
@@ -64,14 +64,19 @@ class ProtectStageTest {
         UUID orphan = UUID.randomUUID();
         UUID held = UUID.randomUUID();
         when(module.reportsForMessages(anyList())).thenReturn(Map.of());
-        when(bundles.find(orphan))
-                .thenReturn(Optional.of(new CanonicalBundle("b1", "ORU_R01", bundle("{\"value\":\"9\"}"))));
-        when(bundles.find(held))
-                .thenReturn(Optional.of(new CanonicalBundle(
-                        "b2",
-                        "ORU_R01",
-                        bundle("{\"system\":\"urn:mrn\",\"value\":\"7\",\"type\":{\"coding\":[{\"code\":\"MR\"}]}}"))));
-        when(links.patientFor(any())).thenReturn(Optional.empty());
+        when(bundles.findAll(anyCollection()))
+                .thenReturn(
+                        Map.of(
+                                orphan,
+                                new CanonicalBundle("b1", "ORU_R01", bundle("{\"value\":\"9\"}")),
+                                held,
+                                new CanonicalBundle(
+                                        "b2",
+                                        "ORU_R01",
+                                        bundle(
+                                                "{\"system\":\"urn:mrn\",\"value\":\"7\",\"type\":{\"coding\":[{\"code\":\"MR\"}]}}"))));
+        when(links.patientsFor(anyCollection())).thenReturn(Map.of());
+        when(participants.findAll(anyCollection())).thenReturn(Map.of());
         byte[] institutionKey = new byte[32];
         institutionKey[0] = 9;
         ProtectStage stage = new ProtectStage(

@@ -29,6 +29,7 @@ import org.patientgate.ledger.LedgerWrite;
 import org.patientgate.ledger.ParticipantLedger;
 import org.patientgate.ledger.web3j.Web3jLedger;
 import org.patientgate.participant.Participant;
+import org.patientgate.participant.Participants;
 import org.patientgate.participant.PatientLinks;
 import org.patientgate.protect.IdentifierBlinding;
 import org.patientgate.support.HubIntegrationTest;
@@ -72,6 +73,9 @@ class ParticipantApiIT extends HubIntegrationTest {
 
     @Autowired
     IdentifierBlinding blinding;
+
+    @Autowired
+    Participants participants;
 
     @Autowired
     DataSource dataSource;
@@ -318,6 +322,17 @@ class ParticipantApiIT extends HubIntegrationTest {
             assertThat(linked.status).isEqualTo(201);
             assertThat(linked.body.path("patient").asText()).isEqualTo(alice.address);
             assertThat(patientLinks.patientFor(blinded)).contains(alice.address);
+            // the protection stage's batch reads: one query for many identifiers, one for many patients
+            byte[] unlinked = blinding.blind(system, value + "-other");
+            assertThat(patientLinks.patientsFor(List.of(blinded, unlinked)))
+                    .containsOnly(Map.entry(java.util.HexFormat.of().formatHex(blinded), alice.address));
+            assertThat(participants.findAll(List.of(alice.address, bob.address, "0x" + "0".repeat(40))))
+                    .containsOnlyKeys(alice.address, bob.address)
+                    .hasEntrySatisfying(alice.address, p -> assertThat(p.encryptionKey())
+                            .isEqualTo(participants
+                                    .find(alice.address)
+                                    .orElseThrow()
+                                    .encryptionKey()));
             assertThat(told).hasSize(1);
             assertThat((byte[]) told.get(0)[0]).isEqualTo(blinded);
             assertThat(((Participant) told.get(0)[1]).address()).isEqualTo(alice.address);

@@ -4,6 +4,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -81,6 +84,31 @@ public final class JdbcBundleStore implements BundleStore {
                 return Optional.of(new CanonicalBundle(
                         rs.getString(1), rs.getString(2), cipher.open(rs.getBytes(3), aad(messageId))));
             }
+        } catch (SQLException e) {
+            throw new IllegalStateException("bundle store read failed: " + e.getSQLState(), e);
+        }
+    }
+
+    @Override
+    public Map<UUID, CanonicalBundle> findAll(Collection<UUID> messageIds) {
+        Map<UUID, CanonicalBundle> found = new HashMap<>();
+        if (messageIds.isEmpty()) {
+            return found;
+        }
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT message_id, bundle_id, structure, bundle"
+                        + " FROM canonical_bundle WHERE message_id = ANY(?)")) {
+            ps.setArray(1, c.createArrayOf("uuid", messageIds.toArray(new UUID[0])));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    UUID id = rs.getObject(1, UUID.class);
+                    found.put(
+                            id,
+                            new CanonicalBundle(
+                                    rs.getString(2), rs.getString(3), cipher.open(rs.getBytes(4), aad(id))));
+                }
+            }
+            return found;
         } catch (SQLException e) {
             throw new IllegalStateException("bundle store read failed: " + e.getSQLState(), e);
         }

@@ -6,6 +6,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.patientgate.ledger.LedgerOutbox;
@@ -19,8 +22,8 @@ import org.patientgate.participant.ParticipantStore;
  */
 public final class JdbcParticipants implements ParticipantStore {
 
-    private static final String SELECT =
-            "SELECT address, role, encryption_key, name, registered_at FROM participant WHERE address = ?";
+    private static final String COLUMNS = "SELECT address, role, encryption_key, name, registered_at FROM participant";
+    private static final String SELECT = COLUMNS + " WHERE address = ?";
 
     private final DataSource dataSource;
     private final LedgerOutbox outbox;
@@ -35,6 +38,27 @@ public final class JdbcParticipants implements ParticipantStore {
     public Optional<Participant> find(String address) {
         try (Connection c = dataSource.getConnection()) {
             return find(c, address);
+        } catch (SQLException e) {
+            throw new IllegalStateException("participant read failed: " + e.getSQLState(), e);
+        }
+    }
+
+    @Override
+    public Map<String, Participant> findAll(Collection<String> addresses) {
+        Map<String, Participant> found = new HashMap<>();
+        if (addresses.isEmpty()) {
+            return found;
+        }
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(COLUMNS + " WHERE address = ANY(?)")) {
+            ps.setArray(1, c.createArrayOf("text", addresses.toArray(new String[0])));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Participant p = read(rs);
+                    found.put(p.address(), p);
+                }
+            }
+            return found;
         } catch (SQLException e) {
             throw new IllegalStateException("participant read failed: " + e.getSQLState(), e);
         }
@@ -98,16 +122,17 @@ public final class JdbcParticipants implements ParticipantStore {
         try (PreparedStatement ps = c.prepareStatement(SELECT)) {
             ps.setString(1, address);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new Participant(
-                        rs.getString(1),
-                        Participant.Role.valueOf(rs.getString(2)),
-                        rs.getBytes(3),
-                        rs.getString(4),
-                        rs.getObject(5, OffsetDateTime.class).toInstant()));
+                return rs.next() ? Optional.of(read(rs)) : Optional.empty();
             }
         }
+    }
+
+    private static Participant read(ResultSet rs) throws SQLException {
+        return new Participant(
+                rs.getString(1),
+                Participant.Role.valueOf(rs.getString(2)),
+                rs.getBytes(3),
+                rs.getString(4),
+                rs.getObject(5, OffsetDateTime.class).toInstant());
     }
 }

@@ -177,6 +177,9 @@ class AtRestStoresIT {
         assertThat(messages.load(accepted.id()).orElseThrow().payload()).isEqualTo(accepted.payload());
         assertThat(messages.load(refused.id()).orElseThrow().payload()).isEqualTo(refused.payload());
         assertThat(bundles.find(accepted.id()).orElseThrow().json()).isEqualTo(bundleJson(marker));
+        assertThat(bundles.findAll(List.of(accepted.id(), refused.id(), java.util.UUID.randomUUID())))
+                .containsOnlyKeys(accepted.id())
+                .hasEntrySatisfying(accepted.id(), b -> assertThat(b.json()).isEqualTo(bundleJson(marker)));
     }
 
     @Test
