@@ -8,7 +8,8 @@ import {Signatures} from "./Signatures.sol";
 /// @notice Consent escrow: an institution anchors a batch of reports awaiting patient consent as one
 ///         Merkle root; each patient then releases or rejects their entry with an EIP-712 Decision
 ///         signature (relayed by anyone), or anyone marks it expired after the batch deadline.
-/// @dev One storage slot per batch and one per decided entry, keyed by the entry's leaf hash.
+/// @dev One storage slot per batch and one per decided entry, keyed by the entry's leaf hash, plus
+///      one per spent Decision nonce.
 contract ConsentEscrow {
     /// @notice One escrowed report, as committed to in a batch's Merkle tree.
     struct Entry {
@@ -39,8 +40,11 @@ contract ConsentEscrow {
         address holder;
     }
 
-    /// @notice EIP-712 typehash of the patient's release/reject decision on one entry.
-    bytes32 public constant DECISION_TYPEHASH = keccak256("Decision(bytes32 entry,bool release,uint256 deadline)");
+    /// @notice EIP-712 typehash of the patient's release/reject decision on one entry: the entry's leaf,
+    ///         its intermediate account, the choice, an unordered single-use nonce and a deadline.
+    bytes32 public constant DECISION_TYPEHASH = keccak256(
+        "Decision(bytes32 entry,address intermediateAccount,bool release,uint256 nonce,uint256 deadline)"
+    );
 
     bytes32 private constant NAME_HASH = keccak256("PatientGate ConsentEscrow");
     uint256 private immutable CACHED_CHAIN_ID;
@@ -54,6 +58,10 @@ contract ConsentEscrow {
 
     /// @notice How many entries each patient has released.
     mapping(address => uint256) public sharedCount;
+
+    /// @notice Whether a patient's Decision nonce is spent. Nonces are unordered: the patient's wallet
+    ///         picks any uint256 (at random), and each one carries a single release or rejection.
+    mapping(address => mapping(uint256 => bool)) public decisionNonceUsed;
 
     /// @notice An institution anchored a batch of entries awaiting consent.
     /// @param root Merkle root of the entry leaves.
@@ -126,6 +134,10 @@ contract ConsentEscrow {
     /// @param expected The required signer.
     /// @param recovered The actual signer.
     error WrongSigner(address expected, address recovered);
+    /// @notice The patient already spent this Decision nonce on another release or rejection.
+    /// @param patient The patient.
+    /// @param nonce The spent nonce.
+    error NonceUsed(address patient, uint256 nonce);
 
     /// @notice Deploys the escrow bound to a participant registry.
     /// @param registry_ The ParticipantRegistry.
@@ -190,12 +202,16 @@ contract ConsentEscrow {
     }
 
     /// @notice Releases an entry to the patient's sharing account on the patient's Decision(release=true).
+    /// @dev Reverts, checked in this order: UnknownBatch, WrongProof, AlreadyDecided, Expired (batch
+    ///      deadline), SignatureExpired, UnregisteredParty (patient, then institution), InvalidSignature,
+    ///      WrongSigner (also for a Decision over other fields, e.g. another intermediate account), NonceUsed.
     /// @param patient The entry's patient.
     /// @param reportId The entry's report id.
     /// @param contentHash The hash of the report's ciphertext.
     /// @param institution The institution that submitted the entry's batch.
     /// @param root The batch root.
     /// @param proof Merkle proof of the entry's leaf under `root`.
+    /// @param nonce The patient's unused Decision nonce, spent by this call.
     /// @param deadline Last unix second the signature is valid.
     /// @param signature The patient's 65-byte signature of Decision.
     function release(
@@ -205,11 +221,12 @@ contract ConsentEscrow {
         address institution,
         bytes32 root,
         bytes32[] calldata proof,
+        uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external {
         Entry memory e = Entry(patient, reportId, contentHash, institution);
-        (bytes32 leaf, address intermediate) = _decide(e, root, proof, deadline, signature, true);
+        (bytes32 leaf, address intermediate) = _decide(e, root, proof, nonce, deadline, signature, true);
         _decided[leaf] = Decided(Status.Released, e.patient);
         unchecked {
             ++sharedCount[e.patient];
@@ -218,12 +235,14 @@ contract ConsentEscrow {
     }
 
     /// @notice Rejects an entry on the patient's Decision(release=false).
+    /// @dev Reverts in the same order as release.
     /// @param patient The entry's patient.
     /// @param reportId The entry's report id.
     /// @param contentHash The hash of the report's ciphertext.
     /// @param institution The institution that submitted the entry's batch.
     /// @param root The batch root.
     /// @param proof Merkle proof of the entry's leaf under `root`.
+    /// @param nonce The patient's unused Decision nonce, spent by this call.
     /// @param deadline Last unix second the signature is valid.
     /// @param signature The patient's 65-byte signature of Decision.
     function reject(
@@ -233,11 +252,12 @@ contract ConsentEscrow {
         address institution,
         bytes32 root,
         bytes32[] calldata proof,
+        uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external {
         Entry memory e = Entry(patient, reportId, contentHash, institution);
-        (bytes32 leaf, address intermediate) = _decide(e, root, proof, deadline, signature, false);
+        (bytes32 leaf, address intermediate) = _decide(e, root, proof, nonce, deadline, signature, false);
         _decided[leaf].status = Status.Rejected;
         emit EntryRejected(leaf, root, e.patient, intermediate);
     }
@@ -327,15 +347,18 @@ contract ConsentEscrow {
         expiresAt = b.expiresAt;
     }
 
-    /// @dev All release/reject checks in the specified order; returns the leaf and intermediate account.
+    /// @dev All release/reject checks in the order documented on release, then spends the nonce;
+    ///      returns the leaf and intermediate account. The signed Decision must name the intermediate
+    ///      account computed here from the registered keys, or it recovers to another signer.
     function _decide(
         Entry memory e,
         bytes32 root,
         bytes32[] calldata proof,
+        uint256 nonce,
         uint256 deadline,
         bytes calldata signature,
         bool approve
-    ) private view returns (bytes32 leaf, address intermediate) {
+    ) private returns (bytes32 leaf, address intermediate) {
         uint32 expiresAt;
         (leaf, expiresAt) = _pending(e, root, proof);
         if (block.timestamp > expiresAt) revert Expired(leaf, expiresAt);
@@ -345,9 +368,11 @@ contract ConsentEscrow {
             bytes32 patientKey = _activeKey(patient, ParticipantRegistry.Kind.Patient);
             intermediate = _intermediate(_activeKey(e.institution, ParticipantRegistry.Kind.Institution), patientKey);
         }
-        bytes32 structHash = keccak256(abi.encode(DECISION_TYPEHASH, leaf, approve, deadline));
+        bytes32 structHash = keccak256(abi.encode(DECISION_TYPEHASH, leaf, intermediate, approve, nonce, deadline));
         address signer = Signatures.recover(Signatures.digest(_domainSeparator(), structHash), signature);
         if (signer != patient) revert WrongSigner(patient, signer);
+        if (decisionNonceUsed[patient][nonce]) revert NonceUsed(patient, nonce);
+        decisionNonceUsed[patient][nonce] = true;
     }
 
     /// @dev The registered key of `account`, which must be an active participant of `kind`.

@@ -37,6 +37,10 @@ public class HubEnvironmentPostProcessor implements EnvironmentPostProcessor {
             derived.put("spring.artemis.embedded.enabled", "false");
         }
         derived.put("camel.main.routes-include-pattern", "file:${hub.routes-dir:./routes}/**/*.camel.yaml");
+        if ("false".equals(environment.getProperty("hub.ledger.enabled", "true"))) {
+            // the escrow stage files entries for the ledger: without one it has nothing to do
+            derived.put("camel.main.routes-exclude-pattern", "file:${hub.routes-dir:./routes}/escrow/**");
+        }
         environment.getPropertySources().addLast(new MapPropertySource(SOURCE_NAME, derived));
     }
 }

@@ -12,6 +12,7 @@ import org.patientgate.protect.Hpke;
 import org.patientgate.protect.IdentifierBlinding;
 import org.patientgate.protect.KeyCustody;
 import org.patientgate.protect.PrivacyModule;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -47,10 +48,17 @@ class EscrowConfiguration {
                 custody.encryptionPublicKey(identity));
     }
 
-    /** Reports held for an identifier go to the patient the moment they link it. */
+    /**
+     * Reports held for an identifier go to the patient the moment they link it: their sub-keys are
+     * re-sealed to the patient, then (when the hub follows a ledger) they enter the escrow.
+     */
     @Bean
-    PatientLinks.Listener heldReportsHandOver(PrivacyModule module, LedgerProperties ledger, KeyCustody custody) {
-        return (blindedIdentifier, patient) -> handOver(module, ledger, custody, blindedIdentifier, patient);
+    PatientLinks.Listener heldReportsHandOver(
+            PrivacyModule module, LedgerProperties ledger, KeyCustody custody, ObjectProvider<EscrowStage> escrow) {
+        return (blindedIdentifier, patient) -> {
+            handOver(module, ledger, custody, blindedIdentifier, patient);
+            escrow.ifAvailable(stage -> stage.escrowHeld(blindedIdentifier, patient));
+        };
     }
 
     static int handOver(

@@ -39,8 +39,12 @@ public final class Eip712 {
     public static final String REGISTRATION_TYPE =
             "Registration(address patient,bytes32 encryptionKey,bytes32 profileHash,uint256 nonce,uint256 deadline)";
 
-    /** A patient's release or refusal of one escrow entry ({@code entry} is its Merkle leaf). */
-    public static final String DECISION_TYPE = "Decision(bytes32 entry,bool release,uint256 deadline)";
+    /**
+     * A patient's release or refusal of one escrow entry ({@code entry} is its Merkle leaf,
+     * {@code intermediateAccount} the entry's intermediate account, {@code nonce} any unused uint256).
+     */
+    public static final String DECISION_TYPE =
+            "Decision(bytes32 entry,address intermediateAccount,bool release,uint256 nonce,uint256 deadline)";
 
     /** A patient's grant of access to a credential holder. */
     public static final String GRANT_TYPE =
@@ -130,14 +134,21 @@ public final class Eip712 {
         return Hash.sha3(buf);
     }
 
-    /** Struct hash of {@link #DECISION_TYPE}; {@code entry} is the escrow entry's Merkle leaf. */
-    public static byte[] decision(byte[] entry, boolean release, BigInteger deadline) {
-        byte[] buf = new byte[4 * WORD];
+    /**
+     * Struct hash of {@link #DECISION_TYPE}; {@code entry} is the escrow entry's Merkle leaf and
+     * {@code intermediateAccount} its intermediate account (see {@link EscrowEntry#intermediateAccount}),
+     * which the contract computes itself, so a decision over another one recovers to another signer.
+     */
+    public static byte[] decision(
+            byte[] entry, String intermediateAccount, boolean release, BigInteger nonce, BigInteger deadline) {
+        byte[] buf = new byte[6 * WORD];
         putWord(buf, 0, DECISION_TYPEHASH);
         putBytes32(buf, 1, entry, "entry");
+        putAddress(buf, 2, intermediateAccount, "intermediateAccount");
         // abi.encode(bool): a 32-byte word holding 0 or 1 in its last byte.
-        buf[3 * WORD - 1] = (byte) (release ? 1 : 0);
-        putUint(buf, 3, deadline, UINT256_LIMIT, "deadline");
+        buf[4 * WORD - 1] = (byte) (release ? 1 : 0);
+        putUint(buf, 4, nonce, UINT256_LIMIT, "nonce");
+        putUint(buf, 5, deadline, UINT256_LIMIT, "deadline");
         return Hash.sha3(buf);
     }
 

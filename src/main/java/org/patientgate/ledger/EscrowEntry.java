@@ -58,6 +58,24 @@ public record EscrowEntry(String patient, byte[] reportId, byte[] contentHash, S
                 .array();
     }
 
+    /**
+     * The keyless intermediate account between an institution and a patient: the last 20 bytes of
+     * keccak256(institutionKey ‖ patientKey) over their X25519 keys as registered in the
+     * ParticipantRegistry, equal to {@code ConsentEscrow.intermediateAccount(institution, patient)}.
+     * A patient's Decision names it (see {@link Eip712#decision}).
+     *
+     * @return the address, 0x and 40 lowercase hex digits
+     * @throws IllegalArgumentException if a key is not 32 bytes
+     */
+    public static String intermediateAccount(byte[] institutionKey, byte[] patientKey) {
+        Eip712.requireBytes32(institutionKey, "institutionKey");
+        Eip712.requireBytes32(patientKey, "patientKey");
+        byte[] both = new byte[64];
+        System.arraycopy(institutionKey, 0, both, 0, 32);
+        System.arraycopy(patientKey, 0, both, 32, 32);
+        return Numeric.toHexString(Hash.sha3(both), 12, 20, true);
+    }
+
     /** The entry's Merkle leaf, equal to {@code ConsentEscrow.entryLeaf} for the same fields. */
     public byte[] leaf() {
         byte[] encoded = new byte[4 * 32];

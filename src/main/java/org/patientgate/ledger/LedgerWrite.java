@@ -49,13 +49,18 @@ public sealed interface LedgerWrite {
         }
     }
 
-    /** A patient's release or rejection of an escrow entry, relayed by the hub. */
+    /**
+     * A patient's release or rejection of an escrow entry, relayed by the hub: the entry, its batch
+     * root and proof, and the patient's signed Decision (its nonce, deadline and signature; the
+     * intermediate account it names is computed by the contract).
+     */
     record EscrowDecision(
             String signer,
             EscrowEntry entry,
             byte[] root,
             List<byte[]> proof,
             boolean release,
+            BigInteger nonce,
             BigInteger deadline,
             byte[] signature)
             implements LedgerWrite {

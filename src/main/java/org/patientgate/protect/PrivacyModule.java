@@ -281,6 +281,11 @@ public final class PrivacyModule {
         return store.report(report);
     }
 
+    /** Several reports in one read; unknown ids are absent. */
+    public List<ReportRecord> reports(java.util.Collection<UUID> reports) {
+        return store.reports(reports);
+    }
+
     public List<ReportRecord> reportsOf(String patient, int limit) {
         return store.reportsOf(patient, limit);
     }

@@ -23,6 +23,9 @@ public interface ProtectStore {
     /** A report's metadata (no slots). */
     Optional<ReportRecord> report(UUID report);
 
+    /** Several reports in one read; unknown ids are absent. */
+    List<ReportRecord> reports(java.util.Collection<UUID> reports);
+
     /** Which reports exist for these message ids. */
     Map<UUID, UUID> reportsForMessages(List<UUID> messageIds);
 

@@ -289,6 +289,68 @@ public final class HubClient {
         return new SealedReport(uuid(a, a.body(), "report"), base64(a, a.body().path("sealed"), "sealed"));
     }
 
+    /**
+     * {@code GET /api/patients/me/notifications}: the caller's notifications, newest first, with ids
+     * below {@code before} (null: from the newest).
+     */
+    public Notifications notifications(Long before, int limit, boolean unreadOnly) {
+        Answer a = send(
+                "GET",
+                "/api/patients/me/notifications?limit=" + limit + (before == null ? "" : "&before=" + before)
+                        + (unreadOnly ? "&unread=true" : ""),
+                null,
+                session());
+        List<Notification> items = new ArrayList<>();
+        for (JsonNode n : array(a, a.body(), "items")) {
+            items.add(new Notification(
+                    integer(a, n, "id").longValueExact(),
+                    text(a, n, "kind"),
+                    optionalText(n, "subject"),
+                    n.path("body"),
+                    n.path("read").asBoolean(),
+                    instant(a, n, "createdAt")));
+        }
+        JsonNode next = a.body().path("next");
+        return new Notifications(
+                integer(a, a.body(), "unread").longValueExact(), items, next.isNumber() ? next.asLong() : null);
+    }
+
+    /** {@code POST /api/patients/me/notifications/{id}/read}. */
+    public void markRead(long id) {
+        send("POST", "/api/patients/me/notifications/" + id + "/read", null, session());
+    }
+
+    /** {@code GET /api/escrow/{entry}}: an escrow entry of the caller's, with what signing a decision needs. */
+    public EscrowEntry escrowEntry(String entry) {
+        Answer a = send("GET", "/api/escrow/" + entry, null, session());
+        JsonNode b = a.body();
+        JsonNode signing = b.path("signing");
+        return new EscrowEntry(
+                text(a, b, "entry"),
+                text(a, b, "state"),
+                uuid(a, b.path("report"), "id"),
+                optionalText(b, "intermediateAccount"),
+                signing.isMissingNode() ? 0 : integer(a, signing, "chainId").longValueExact(),
+                signing.isMissingNode() ? null : text(a, signing, "verifyingContract"),
+                optionalText(b, "expiresAt") == null ? null : instant(a, b, "expiresAt"),
+                optionalText(b.path("decision"), "transaction"),
+                b);
+    }
+
+    /**
+     * {@code POST /api/escrow/{entry}/decision}: the patient's signed release ({@code release}) or
+     * rejection, which the hub checks and relays to the chain.
+     */
+    public JsonNode decide(String entry, boolean release, BigInteger nonce, BigInteger deadline, byte[] signature) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("decision", release ? "release" : "reject");
+        body.put("nonce", nonce.toString());
+        body.put("deadline", deadline.longValueExact());
+        body.put("signature", "0x" + java.util.HexFormat.of().formatHex(signature));
+        return send("POST", "/api/escrow/" + entry + "/decision", body, session())
+                .body();
+    }
+
     /** {@code GET /api/protect/module-key}: the module's X25519 public key (32 bytes). */
     public byte[] moduleKey() {
         Answer a = send("GET", "/api/protect/module-key", null, null);
@@ -394,6 +456,36 @@ public final class HubClient {
     }
 
     /** A decrypted report sealed to the caller (info {@code PatientGate report v1}). */
+    /** One page of an inbox: the unread count, the items, and the id to page on from (or null). */
+    public record Notifications(long unread, List<Notification> items, Long next) {}
+
+    /** A notification: never report content, only what the recipient needs to know or decide. */
+    public record Notification(long id, String kind, String subject, JsonNode body, boolean read, Instant createdAt) {}
+
+    /**
+     * An escrow entry as its patient sees it.
+     *
+     * @param entry the entry id (its leaf hash, 0x + 64 hex digits)
+     * @param state HELD, ESCROWED, AWAITING, DECIDING, RELEASED, REJECTED, EXPIRED
+     * @param report the protected report's id
+     * @param intermediateAccount the entry's intermediate account, once known
+     * @param chainId the chain a decision is signed for
+     * @param verifyingContract the ConsentEscrow's address
+     * @param expiresAt the end of the time to decide, once anchored
+     * @param decisionTx the transaction that decided it, once decided
+     * @param raw the whole answer
+     */
+    public record EscrowEntry(
+            String entry,
+            String state,
+            UUID report,
+            String intermediateAccount,
+            long chainId,
+            String verifyingContract,
+            Instant expiresAt,
+            String decisionTx,
+            JsonNode raw) {}
+
     public record SealedReport(UUID report, byte[] sealed) {
 
         @Override

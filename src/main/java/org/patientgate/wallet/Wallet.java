@@ -421,10 +421,18 @@ public final class Wallet {
 
     /**
      * The EIP-712 Decision releasing ({@code release}) or refusing an escrow entry (ConsentEscrow
-     * domain); {@code entry} is the entry's 32-byte Merkle leaf.
+     * domain); {@code entry} is the entry's 32-byte Merkle leaf, {@code intermediateAccount} the
+     * entry's intermediate account (0x address, see {@code EscrowEntry.intermediateAccount}) and
+     * {@code nonce} a uint256 this wallet has not used in a Decision before (pick one at random).
      */
-    public byte[] signDecision(SigningDomain domain, byte[] entry, boolean release, BigInteger deadline) {
-        return sign712(domain, Eip712.decision(entry, release, deadline));
+    public byte[] signDecision(
+            SigningDomain domain,
+            byte[] entry,
+            String intermediateAccount,
+            boolean release,
+            BigInteger nonce,
+            BigInteger deadline) {
+        return sign712(domain, Eip712.decision(entry, intermediateAccount, release, nonce, deadline));
     }
 
     /** The EIP-712 Grant of access to {@code grantee} until {@code expiresAt} (AccessGrants domain). */

@@ -32,7 +32,7 @@ enum ApiAccess {
         if (under(path, "/api/auth") || under(path, "/api/participants")) {
             return PUBLIC;
         }
-        if (under(path, "/api/patients")) {
+        if (under(path, "/api/patients") || under(path, "/api/escrow")) {
             return PATIENT;
         }
         if (under(path, "/api/protect/kek")) {

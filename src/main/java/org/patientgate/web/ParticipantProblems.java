@@ -10,7 +10,13 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /** Participant refusals as RFC 9457 problem bodies; the detail is the refusal's reason (never a secret). */
 @RestControllerAdvice(
-        assignableTypes = {ParticipantsController.class, PatientsController.class, EnrolmentCodesController.class})
+        assignableTypes = {
+            ParticipantsController.class,
+            PatientsController.class,
+            EnrolmentCodesController.class,
+            EscrowController.class,
+            NotificationsController.class
+        })
 class ParticipantProblems {
 
     @ExceptionHandler(ParticipantException.class)

@@ -113,8 +113,8 @@ class Eip712Test {
                 registrationJson(CONTRACT, CHAIN_ID, CONTRACT, bytes32(), bytes32(), BigInteger.ONE, BigInteger.TEN));
         StructuredDataEncoder grants = new StructuredDataEncoder(
                 grantJson(CONTRACT, CHAIN_ID, bytes32(), CONTRACT, BigInteger.ONE, BigInteger.TEN));
-        StructuredDataEncoder decisions =
-                new StructuredDataEncoder(decisionJson(CONTRACT, CHAIN_ID, bytes32(), true, BigInteger.TEN));
+        StructuredDataEncoder decisions = new StructuredDataEncoder(
+                decisionJson(CONTRACT, CHAIN_ID, bytes32(), CONTRACT, true, BigInteger.ONE, BigInteger.TEN));
         StructuredDataEncoder revocations =
                 new StructuredDataEncoder(revocationJson(CONTRACT, CHAIN_ID, bytes32(), BigInteger.TEN));
 
@@ -135,7 +135,8 @@ class Eip712Test {
         assertThat(Numeric.toHexString(Eip712.domainTypeHash()))
                 .isEqualTo("0x8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f");
         assertThat(Eip712.decisionTypeHash())
-                .isEqualTo(keccak("Decision(bytes32 entry,bool release,uint256 deadline)"));
+                .isEqualTo(keccak("Decision(bytes32 entry,address intermediateAccount,bool release,uint256 nonce,"
+                        + "uint256 deadline)"));
         assertThat(Eip712.revocationTypeHash())
                 .isEqualTo(keccak("Revocation(bytes32 credentialHash,uint256 deadline)"));
         assertThat(Eip712.grantTypeHash())
@@ -192,25 +193,50 @@ class Eip712Test {
         for (int i = 0; i < 20; i++) {
             String contract = randomAddress();
             byte[] entry = bytes32();
+            String intermediate = randomAddress();
             boolean release = i % 2 == 0;
+            BigInteger nonce = i == 0 ? MAX_UINT256 : i == 1 ? BigInteger.ZERO : uint(256);
             BigInteger deadline = i == 2 ? MAX_UINT256 : uint(64);
             byte[] separator = Eip712.domainSeparator(Eip712.ESCROW_NAME, CHAIN_ID, contract);
 
-            byte[] ours = Eip712.digest(separator, Eip712.decision(entry, release, deadline));
+            byte[] ours = Eip712.digest(separator, Eip712.decision(entry, intermediate, release, nonce, deadline));
 
             assertThat(ours)
                     .as("release=%s", release)
-                    .isEqualTo(new StructuredDataEncoder(decisionJson(contract, CHAIN_ID, entry, release, deadline))
+                    .isEqualTo(new StructuredDataEncoder(
+                                    decisionJson(contract, CHAIN_ID, entry, intermediate, release, nonce, deadline))
                             .hashStructuredData());
         }
     }
 
     @Test
-    void decisionForReleaseAndRefusalDiffer() {
+    void decisionBindsEveryField() {
         byte[] entry = bytes32();
+        String intermediate = randomAddress();
+        byte[] base = Eip712.decision(entry, intermediate, true, BigInteger.ONE, BigInteger.TEN);
+        byte[] otherEntry = entry.clone();
+        otherEntry[0] ^= 1;
 
-        assertThat(Eip712.decision(entry, true, BigInteger.TEN))
-                .isNotEqualTo(Eip712.decision(entry, false, BigInteger.TEN));
+        assertThat(Eip712.decision(entry, intermediate, true, BigInteger.ONE, BigInteger.TEN))
+                .isEqualTo(base);
+        assertThat(Eip712.decision(entry, intermediate.toLowerCase(), true, BigInteger.ONE, BigInteger.TEN))
+                .as("address case")
+                .isEqualTo(base);
+        assertThat(Eip712.decision(otherEntry, intermediate, true, BigInteger.ONE, BigInteger.TEN))
+                .as("entry")
+                .isNotEqualTo(base);
+        assertThat(Eip712.decision(entry, randomAddress(), true, BigInteger.ONE, BigInteger.TEN))
+                .as("intermediate account")
+                .isNotEqualTo(base);
+        assertThat(Eip712.decision(entry, intermediate, false, BigInteger.ONE, BigInteger.TEN))
+                .as("release")
+                .isNotEqualTo(base);
+        assertThat(Eip712.decision(entry, intermediate, true, BigInteger.TWO, BigInteger.TEN))
+                .as("nonce")
+                .isNotEqualTo(base);
+        assertThat(Eip712.decision(entry, intermediate, true, BigInteger.ONE, BigInteger.TWO))
+                .as("deadline")
+                .isNotEqualTo(base);
     }
 
     @Test
@@ -253,7 +279,17 @@ class Eip712Test {
         BigInteger tooBig = MAX_UINT256.add(BigInteger.ONE);
         BigInteger negative = BigInteger.ONE.negate();
 
-        assertThatThrownBy(() -> Eip712.decision(bytes32(), true, tooBig)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Eip712.decision(bytes32(), CONTRACT, true, BigInteger.ONE, tooBig))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Eip712.decision(bytes32(), CONTRACT, true, tooBig, BigInteger.ONE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nonce");
+        assertThatThrownBy(() -> Eip712.decision(bytes32(), CONTRACT, true, negative, BigInteger.ONE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nonce");
+        assertThatThrownBy(() -> Eip712.decision(bytes32(), "0x1234", true, BigInteger.ONE, BigInteger.ONE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("intermediateAccount");
         assertThatThrownBy(() -> Eip712.revocation(bytes32(), negative)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Eip712.grant(bytes32(), CONTRACT, MAX_UINT64.add(BigInteger.ONE), BigInteger.ONE))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -278,7 +314,7 @@ class Eip712Test {
         ECKeyPair key = Keys.createEcKeyPair();
         byte[] digest = Eip712.digest(
                 Eip712.domainSeparator(Eip712.ESCROW_NAME, CHAIN_ID, CONTRACT),
-                Eip712.decision(bytes32(), true, BigInteger.valueOf(1_900_000_000L)));
+                Eip712.decision(bytes32(), CONTRACT, true, BigInteger.ONE, BigInteger.valueOf(1_900_000_000L)));
 
         byte[] signature = Eip712.sign(digest, key);
 
@@ -419,18 +455,25 @@ class Eip712Test {
     }
 
     private static String decisionJson(
-            String contract, long chainId, byte[] entry, boolean release, BigInteger deadline) {
+            String contract,
+            long chainId,
+            byte[] entry,
+            String intermediate,
+            boolean release,
+            BigInteger nonce,
+            BigInteger deadline) {
         return typedData(
                 "Decision",
                 """
-                [{"name": "entry", "type": "bytes32"}, {"name": "release", "type": "bool"},
+                [{"name": "entry", "type": "bytes32"}, {"name": "intermediateAccount", "type": "address"},
+                 {"name": "release", "type": "bool"}, {"name": "nonce", "type": "uint256"},
                  {"name": "deadline", "type": "uint256"}]""",
                 Eip712.ESCROW_NAME,
                 contract,
                 chainId,
                 """
-                {"entry": "%s", "release": %s, "deadline": %s}"""
-                        .formatted(hex(entry), release, deadline));
+                {"entry": "%s", "intermediateAccount": "%s", "release": %s, "nonce": %s, "deadline": %s}"""
+                        .formatted(hex(entry), intermediate, release, nonce, deadline));
     }
 
     private static String grantJson(

@@ -136,6 +136,32 @@ class EscrowEntryTest {
     }
 
     @Test
+    void intermediateAccountIsTheLast20BytesOfKeccakOfInstitutionKeyThenPatientKey() {
+        byte[] institutionKey = hex("0x" + "11".repeat(32));
+        byte[] patientKey = hex("0x" + "22".repeat(32));
+
+        // the last 20 bytes of keccak256(0x11 × 32 ‖ 0x22 × 32), computed independently with js-sha3
+        assertThat(EscrowEntry.intermediateAccount(institutionKey, patientKey))
+                .isEqualTo("0xf62fffa4d92bcdfc310dccbe943747fe8302e871");
+        assertThat(EscrowEntry.intermediateAccount(patientKey, institutionKey))
+                .as("the order of the keys matters")
+                .isEqualTo("0x6d1eed489e82dac65ea22376b0712d618c582236");
+    }
+
+    @Test
+    void intermediateAccountRefusesKeysThatAreNot32Bytes() {
+        byte[] key = hex("0x" + "11".repeat(32));
+        for (byte[] bad : new byte[][] {null, new byte[0], new byte[31], new byte[33]}) {
+            assertThatThrownBy(() -> EscrowEntry.intermediateAccount(bad, key))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("institutionKey");
+            assertThatThrownBy(() -> EscrowEntry.intermediateAccount(key, bad))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("patientKey");
+        }
+    }
+
+    @Test
     void toStringShowsReportIdAndAddressesButNotTheContentHash() {
         String text = entry().toString();
 

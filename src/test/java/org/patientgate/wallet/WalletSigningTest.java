@@ -64,17 +64,29 @@ class WalletSigningTest {
     void decisionSignature_recoversViaEip712_andBindsTheDecision() {
         byte[] entry = new byte[32];
         random.nextBytes(entry);
+        String intermediate = "0x1111111111111111111111111111111111111111";
+        BigInteger nonce = new BigInteger(256, random);
         BigInteger deadline = BigInteger.valueOf(1_900_000_000L);
         SigningDomain domain = SigningDomain.escrow(CHAIN, ESCROW);
 
-        byte[] signature = wallet.signDecision(domain, entry, true, deadline);
+        byte[] signature = wallet.signDecision(domain, entry, intermediate, true, nonce, deadline);
 
-        byte[] released = Eip712.digest(domain.separator(), Eip712.decision(entry, true, deadline));
-        byte[] refused = Eip712.digest(domain.separator(), Eip712.decision(entry, false, deadline));
+        byte[] released =
+                Eip712.digest(domain.separator(), Eip712.decision(entry, intermediate, true, nonce, deadline));
+        byte[] refused =
+                Eip712.digest(domain.separator(), Eip712.decision(entry, intermediate, false, nonce, deadline));
+        byte[] otherIntermediate = Eip712.digest(
+                domain.separator(),
+                Eip712.decision(entry, "0x2222222222222222222222222222222222222222", true, nonce, deadline));
+        byte[] otherNonce = Eip712.digest(
+                domain.separator(), Eip712.decision(entry, intermediate, true, nonce.add(BigInteger.ONE), deadline));
         byte[] otherChain = Eip712.digest(
-                SigningDomain.escrow(CHAIN + 1, ESCROW).separator(), Eip712.decision(entry, true, deadline));
+                SigningDomain.escrow(CHAIN + 1, ESCROW).separator(),
+                Eip712.decision(entry, intermediate, true, nonce, deadline));
         assertThat(Eip712.recover(released, signature)).isEqualTo(wallet.address());
         assertThat(Eip712.recover(refused, signature)).isNotEqualTo(wallet.address());
+        assertThat(Eip712.recover(otherIntermediate, signature)).isNotEqualTo(wallet.address());
+        assertThat(Eip712.recover(otherNonce, signature)).isNotEqualTo(wallet.address());
         assertThat(Eip712.recover(otherChain, signature)).isNotEqualTo(wallet.address());
     }
 

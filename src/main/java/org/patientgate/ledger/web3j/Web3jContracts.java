@@ -109,6 +109,7 @@ public final class Web3jContracts {
                             e.institution(),
                             w.root(),
                             w.proof(),
+                            w.nonce(),
                             w.deadline(),
                             w.signature())
                     : escrow.reject(
@@ -118,6 +119,7 @@ public final class Web3jContracts {
                             e.institution(),
                             w.root(),
                             w.proof(),
+                            w.nonce(),
                             w.deadline(),
                             w.signature());
             return new ChainCall(address(ESCROW), call.encodeFunctionCall());

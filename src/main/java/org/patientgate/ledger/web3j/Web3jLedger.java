@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.patientgate.ledger.Eip712;
 import org.patientgate.ledger.EscrowAnchoring;
+import org.patientgate.ledger.EscrowLedger;
 import org.patientgate.ledger.LedgerEventListener;
 import org.patientgate.ledger.LedgerExplorer;
 import org.patientgate.ledger.LedgerIdentities;
@@ -48,7 +49,7 @@ import org.web3j.tx.gas.StaticGasProvider;
  * missing and sends them again, or finds them present and marks them done); if the embedded chain
  * was lost altogether, the contracts are deployed again and every write is re-opened.
  */
-public final class Web3jLedger implements LedgerExplorer, ParticipantLedger, AutoCloseable {
+public final class Web3jLedger implements LedgerExplorer, ParticipantLedger, EscrowLedger, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Web3jLedger.class);
     /** How far back reconciliation compares recorded block hashes with the chain's. */
@@ -399,6 +400,7 @@ public final class Web3jLedger implements LedgerExplorer, ParticipantLedger, Aut
     }
 
     /** Wakes the publisher (an outbox write was just committed). */
+    @Override
     public void nudge() {
         publisherWake.release();
     }
@@ -407,8 +409,14 @@ public final class Web3jLedger implements LedgerExplorer, ParticipantLedger, Aut
         return Optional.ofNullable(node);
     }
 
+    @Override
     public String institutionAddress() {
         return institution.getAddress();
+    }
+
+    @Override
+    public EscrowLedger.Terms escrowTerms() {
+        return new EscrowLedger.Terms(chainId, readyContracts().address(Web3jContracts.ESCROW));
     }
 
     public long chainId() {

@@ -8,6 +8,7 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -233,6 +234,17 @@ public final class JdbcProtectStore implements ProtectStore {
                         JdbcProtectStore::reportRecord)
                 .stream()
                 .findFirst();
+    }
+
+    @Override
+    public List<ReportRecord> reports(Collection<UUID> reports) {
+        if (reports.isEmpty()) {
+            return List.of();
+        }
+        return query(
+                "SELECT " + REPORT_COLUMNS + " FROM protected_report WHERE report_id = ANY(?)",
+                ps -> ps.setArray(1, ps.getConnection().createArrayOf("uuid", reports.toArray(new UUID[0]))),
+                JdbcProtectStore::reportRecord);
     }
 
     @Override

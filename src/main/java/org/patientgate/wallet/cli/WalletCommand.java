@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,6 +43,7 @@ public final class WalletCommand {
 
     private static final Set<String> GLOBAL_OPTIONS = Set.of("wallet", "hub", "passphrase-file");
     private static final Set<String> FLAGS = Set.of("release", "reject");
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private static final String USAGE = String.join(
             "\n",
@@ -60,8 +62,10 @@ public final class WalletCommand {
             "  slots <report> <count>                  add spare slots to a report",
             "  subkeys                                 list the sub-keys allocated to you (nodes)",
             "  sign-decision --chain-id <id> --contract <escrow-address> --entry <0x leaf>",
-            "                (--release | --reject) [--deadline <unix-seconds>]",
-            "                                          sign an EIP-712 escrow decision",
+            "                --intermediate <0x address> (--release | --reject)",
+            "                [--nonce <decimal>] [--deadline <unix-seconds>]",
+            "                                          sign an EIP-712 escrow decision (nonce: random",
+            "                                          256-bit when omitted; printed with the signature)",
             "options:",
             "  --wallet <file>                         wallet file (default ./" + DEFAULT_WALLET + ")",
             "  --hub <url>                             hub base URL (default " + DEFAULT_HUB + ")",
@@ -81,7 +85,9 @@ public final class WalletCommand {
             Map.entry("revoke", Set.of()),
             Map.entry("slots", Set.of()),
             Map.entry("subkeys", Set.of()),
-            Map.entry("sign-decision", Set.of("chain-id", "contract", "entry", "release", "reject", "deadline")));
+            Map.entry(
+                    "sign-decision",
+                    Set.of("chain-id", "contract", "entry", "intermediate", "release", "reject", "nonce", "deadline")));
 
     private WalletCommand() {}
 
@@ -317,11 +323,25 @@ public final class WalletCommand {
                 throw new UsageException("--entry must be 0x + 64 hex digits (the entry's Merkle leaf)");
             }
             byte[] entry = HexFormat.of().parseHex(entryText, 2, entryText.length());
+            String intermediate = call.required("intermediate");
+            if (!intermediate.matches("0x[0-9a-fA-F]{40}")) {
+                throw new UsageException(
+                        "--intermediate must be 0x + 40 hex digits (the entry's intermediate account)");
+            }
+            BigInteger nonce = call.options.containsKey("nonce")
+                    ? uint256(call.options.get("nonce"), "--nonce")
+                    : new BigInteger(256, RANDOM);
             long deadline = call.options.containsKey("deadline")
                     ? number(call.options.get("deadline"), "--deadline", 1, Long.MAX_VALUE)
                     : clock.instant().plus(Wallet.REGISTRATION_VALIDITY).getEpochSecond();
             byte[] signature = wallet().signDecision(
-                            SigningDomain.escrow(chainId, contract), entry, release, BigInteger.valueOf(deadline));
+                            SigningDomain.escrow(chainId, contract),
+                            entry,
+                            intermediate.toLowerCase(Locale.ROOT),
+                            release,
+                            nonce,
+                            BigInteger.valueOf(deadline));
+            out.println("nonce=" + nonce);
             out.println("deadline=" + deadline);
             out.println("signature=" + Base64.getUrlEncoder().withoutPadding().encodeToString(signature));
         }
@@ -380,6 +400,19 @@ public final class WalletCommand {
             } catch (IllegalArgumentException e) {
                 throw new UsageException("not a report id (UUID): " + text);
             }
+        }
+
+        /** A decimal uint256 (no sign, no hex), for the Decision nonce. */
+        private static BigInteger uint256(String text, String what) {
+            String digits = text.trim();
+            if (!digits.matches("[0-9]{1,78}")) {
+                throw new UsageException(what + " must be a decimal number from 0 to 2^256 - 1: " + text);
+            }
+            BigInteger value = new BigInteger(digits);
+            if (value.bitLength() > 256) {
+                throw new UsageException(what + " must be a decimal number from 0 to 2^256 - 1: " + text);
+            }
+            return value;
         }
 
         private static int number(String text, String what, int min, int max) {

@@ -13,9 +13,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import org.patientgate.ledger.Eip712;
+import org.patientgate.ledger.EscrowEntry;
 import org.patientgate.ledger.anvil.AnvilNode;
 import org.patientgate.ledger.web3j.ContractErrors;
 import org.web3j.crypto.Credentials;
@@ -90,6 +92,9 @@ final class ChainFixture implements AutoCloseable {
     final AccessGrants grants;
     final AuditAnchor audit;
     private final Map<String, TransactionManager> managers = new HashMap<>();
+    /** The X25519 key each institution and patient of this fixture registered, by lowercase address. */
+    private final Map<String, byte[]> registeredKeys = new HashMap<>();
+
     private final Random random = new Random(20_250_101);
     private int keys;
 
@@ -188,6 +193,7 @@ final class ChainFixture implements AutoCloseable {
     Party admitInstitution() throws Exception {
         Party p = new Party(funded(), bytes32(), bytes32());
         send(registry(admin).admitInstitution(p.address(), p.encryptionKey(), p.profileHash()));
+        registeredKeys.put(p.address().toLowerCase(Locale.ROOT), p.encryptionKey());
         return p;
     }
 
@@ -203,6 +209,7 @@ final class ChainFixture implements AutoCloseable {
         byte[] sig = signRegistration(
                 registry.getContractAddress(), p.key(), p.address(), p.encryptionKey(), p.profileHash(), 0, deadline);
         send(registry(relayer).registerPatientBySig(p.address(), p.encryptionKey(), p.profileHash(), deadline, sig));
+        registeredKeys.put(p.address().toLowerCase(Locale.ROOT), p.encryptionKey());
         return p;
     }
 
@@ -221,9 +228,41 @@ final class ChainFixture implements AutoCloseable {
         return Eip712.sign(Eip712.digest(domain, struct), signer);
     }
 
-    byte[] signDecision(ECKeyPair signer, byte[] leaf, boolean release, BigInteger deadline) {
+    /**
+     * A Decision on {@code entry} naming its intermediate account as computed from the keys this
+     * fixture registered (see {@link #intermediateAccountOf}).
+     */
+    byte[] signDecision(ECKeyPair signer, EscrowEntry entry, boolean release, BigInteger nonce, BigInteger deadline) {
+        return signDecision(signer, entry.leaf(), intermediateAccountOf(entry), release, nonce, deadline);
+    }
+
+    /** A Decision on the entry with leaf {@code leaf}, naming whatever {@code intermediateAccount} is given. */
+    byte[] signDecision(
+            ECKeyPair signer,
+            byte[] leaf,
+            String intermediateAccount,
+            boolean release,
+            BigInteger nonce,
+            BigInteger deadline) {
         byte[] domain = Eip712.domainSeparator(Eip712.ESCROW_NAME, CHAIN_ID, escrow.getContractAddress());
-        return Eip712.sign(Eip712.digest(domain, Eip712.decision(leaf, release, deadline)), signer);
+        byte[] struct = Eip712.decision(leaf, intermediateAccount, release, nonce, deadline);
+        return Eip712.sign(Eip712.digest(domain, struct), signer);
+    }
+
+    /**
+     * The entry's intermediate account ({@link EscrowEntry#intermediateAccount}) from the keys its
+     * institution and patient registered through this fixture; a party the fixture never registered
+     * counts as an all-zero key (the contract refuses such an entry before it looks at a signature).
+     */
+    String intermediateAccountOf(EscrowEntry entry) {
+        return EscrowEntry.intermediateAccount(
+                registeredKeys.getOrDefault(entry.institution(), ZERO32),
+                registeredKeys.getOrDefault(entry.patient(), ZERO32));
+    }
+
+    /** A random uint256 Decision nonce, as a wallet picks one (deterministic per fixture). */
+    BigInteger nonce() {
+        return new BigInteger(256, random);
     }
 
     byte[] signGrant(
@@ -387,13 +426,5 @@ final class ChainFixture implements AutoCloseable {
 
     static String hex(byte[] bytes) {
         return Numeric.toHexString(bytes);
-    }
-
-    /** The last 20 bytes of keccak256(institutionKey ‖ patientKey), as a lowercase address. */
-    static String intermediateAccount(byte[] institutionKey, byte[] patientKey) {
-        byte[] both = new byte[64];
-        System.arraycopy(institutionKey, 0, both, 0, 32);
-        System.arraycopy(patientKey, 0, both, 32, 32);
-        return Numeric.toHexString(Hash.sha3(both), 12, 20, true);
     }
 }

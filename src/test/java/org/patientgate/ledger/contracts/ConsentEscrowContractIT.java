@@ -9,7 +9,9 @@ import static org.patientgate.ledger.contracts.ChainFixture.send;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,15 +107,16 @@ class ConsentEscrowContractIT {
     }
 
     private static RemoteFunctionCall<TransactionReceipt> release(
-            EscrowEntry e, byte[] root, List<byte[]> proof, BigInteger deadline, byte[] sig) {
+            EscrowEntry e, byte[] root, List<byte[]> proof, BigInteger nonce, BigInteger deadline, byte[] sig) {
         return chain.escrow(chain.relayer)
-                .release(e.patient(), e.reportId(), e.contentHash(), e.institution(), root, proof, deadline, sig);
+                .release(
+                        e.patient(), e.reportId(), e.contentHash(), e.institution(), root, proof, nonce, deadline, sig);
     }
 
     private static RemoteFunctionCall<TransactionReceipt> reject(
-            EscrowEntry e, byte[] root, List<byte[]> proof, BigInteger deadline, byte[] sig) {
+            EscrowEntry e, byte[] root, List<byte[]> proof, BigInteger nonce, BigInteger deadline, byte[] sig) {
         return chain.escrow(chain.relayer)
-                .reject(e.patient(), e.reportId(), e.contentHash(), e.institution(), root, proof, deadline, sig);
+                .reject(e.patient(), e.reportId(), e.contentHash(), e.institution(), root, proof, nonce, deadline, sig);
     }
 
     private static RemoteFunctionCall<TransactionReceipt> expire(EscrowEntry e, byte[] root, List<byte[]> proof) {
@@ -121,12 +124,13 @@ class ConsentEscrowContractIT {
                 .expire(e.patient(), e.reportId(), e.contentHash(), e.institution(), root, proof);
     }
 
-    /** release of entry {@code i} of the batch, signed by {@code signer} as Decision(release=true). */
+    /** release of entry {@code i} of the batch, signed by {@code signer} as Decision(release=true), fresh nonce. */
     private static RemoteFunctionCall<TransactionReceipt> releaseSignedBy(Credentials signer, Batch b, int i)
             throws Exception {
+        BigInteger nonce = chain.nonce();
         BigInteger deadline = inAnHour();
-        byte[] sig = chain.signDecision(signer.getEcKeyPair(), b.entry(i).leaf(), true, deadline);
-        return release(b.entry(i), b.root(), b.proof(i), deadline, sig);
+        byte[] sig = chain.signDecision(signer.getEcKeyPair(), b.entry(i), true, nonce, deadline);
+        return release(b.entry(i), b.root(), b.proof(i), nonce, deadline, sig);
     }
 
     private static Revert assertReverts(RemoteFunctionCall<?> call, String error) {
@@ -174,7 +178,7 @@ class ConsentEscrowContractIT {
         assertThat(chain.escrow
                         .intermediateAccount(institution.address(), patient.address())
                         .send())
-                .isEqualTo(ChainFixture.intermediateAccount(institution.encryptionKey(), patient.encryptionKey()));
+                .isEqualTo(EscrowEntry.intermediateAccount(institution.encryptionKey(), patient.encryptionKey()));
         assertThat(chain.escrow.sharingAccountOf(patient.address()).send()).isEqualTo(patient.address());
         assertThat(assertReverts(chain.escrow.intermediateAccount(stranger, patient.address()), "UnregisteredParty")
                         .description())
@@ -188,6 +192,26 @@ class ConsentEscrowContractIT {
         assertThat(assertReverts(chain.escrow.sharingAccountOf(institution.address()), "UnregisteredParty")
                         .description())
                 .isEqualTo("UnregisteredParty(" + institution.address() + ")");
+    }
+
+    @Test
+    void intermediateAccount_equalsJavaEscrowEntryIntermediateAccount_forEveryRegisteredPair() throws Exception {
+        List<Party> institutions = List.of(chain.admitInstitution(), chain.admitInstitution());
+        List<Party> patients = List.of(chain.registerPatient(), chain.registerPatient());
+        Set<String> accounts = new HashSet<>();
+
+        for (Party institution : institutions) {
+            for (Party patient : patients) {
+                String onChain = chain.escrow
+                        .intermediateAccount(institution.address(), patient.address())
+                        .send();
+                assertThat(EscrowEntry.intermediateAccount(institution.encryptionKey(), patient.encryptionKey()))
+                        .as("institution %s, patient %s", institution.address(), patient.address())
+                        .isEqualTo(onChain);
+                accounts.add(onChain);
+            }
+        }
+        assertThat(accounts).as("one account per pair").hasSize(4);
     }
 
     @Test
@@ -320,10 +344,13 @@ class ConsentEscrowContractIT {
                 institution, entries(institution, 5, chain.registerPatient(), chain.registerPatient(), patient), DAY);
         EscrowEntry e = b.entry(2);
         byte[] leaf = e.leaf();
+        BigInteger nonce = chain.nonce();
         BigInteger deadline = inAnHour();
-        byte[] sig = chain.signDecision(patient.key(), leaf, true, deadline);
+        byte[] sig = chain.signDecision(patient.key(), e, true, nonce, deadline);
+        assertThat(chain.escrow.decisionNonceUsed(patient.address(), nonce).send())
+                .isFalse();
 
-        TransactionReceipt receipt = send(release(e, b.root(), b.proof(2), deadline, sig));
+        TransactionReceipt receipt = send(release(e, b.root(), b.proof(2), nonce, deadline, sig));
 
         List<ConsentEscrow.EntryReleasedEventResponse> events = chain.escrow.getEntryReleasedEvents(receipt);
         assertThat(events).hasSize(1);
@@ -332,13 +359,15 @@ class ConsentEscrowContractIT {
         assertThat(ev.root).isEqualTo(b.root());
         assertThat(ev.patient).isEqualTo(patient.address());
         assertThat(ev.intermediateAccount)
-                .isEqualTo(ChainFixture.intermediateAccount(institution.encryptionKey(), patient.encryptionKey()));
+                .isEqualTo(EscrowEntry.intermediateAccount(institution.encryptionKey(), patient.encryptionKey()));
         assertThat(ev.sharingAccount).isEqualTo(patient.address());
         assertThat(ev.reportId).isEqualTo(e.reportId());
         assertThat(ev.contentHash).isEqualTo(e.contentHash());
         assertThat(chain.escrow.statusOf(leaf).send()).isEqualTo(RELEASED);
         assertThat(chain.escrow.holderOf(leaf).send()).isEqualTo(patient.address());
         assertThat(chain.escrow.sharedCount(patient.address()).send()).isEqualTo(BigInteger.ONE);
+        assertThat(chain.escrow.decisionNonceUsed(patient.address(), nonce).send())
+                .isTrue();
         assertThat(chain.escrow.statusOf(b.entry(1).leaf()).send())
                 .as("the other entries")
                 .isEqualTo(PENDING);
@@ -367,10 +396,11 @@ class ConsentEscrowContractIT {
         Batch b = submit(institution, entries(institution, 2, patient), DAY);
         EscrowEntry e = b.entry(0);
         byte[] leaf = e.leaf();
+        BigInteger nonce = chain.nonce();
         BigInteger deadline = inAnHour();
-        byte[] sig = chain.signDecision(patient.key(), leaf, false, deadline);
+        byte[] sig = chain.signDecision(patient.key(), e, false, nonce, deadline);
 
-        TransactionReceipt receipt = send(reject(e, b.root(), b.proof(0), deadline, sig));
+        TransactionReceipt receipt = send(reject(e, b.root(), b.proof(0), nonce, deadline, sig));
 
         List<ConsentEscrow.EntryRejectedEventResponse> events = chain.escrow.getEntryRejectedEvents(receipt);
         assertThat(events).hasSize(1);
@@ -378,11 +408,13 @@ class ConsentEscrowContractIT {
         assertThat(events.get(0).root).isEqualTo(b.root());
         assertThat(events.get(0).patient).isEqualTo(patient.address());
         assertThat(events.get(0).intermediateAccount)
-                .isEqualTo(ChainFixture.intermediateAccount(institution.encryptionKey(), patient.encryptionKey()));
+                .isEqualTo(EscrowEntry.intermediateAccount(institution.encryptionKey(), patient.encryptionKey()));
         assertThat(chain.escrow.getEntryReleasedEvents(receipt)).isEmpty();
         assertThat(chain.escrow.statusOf(leaf).send()).isEqualTo(REJECTED);
         assertThat(chain.escrow.holderOf(leaf).send()).isEqualTo(ZERO_ADDRESS);
         assertThat(chain.escrow.sharedCount(patient.address()).send()).isZero();
+        assertThat(chain.escrow.decisionNonceUsed(patient.address(), nonce).send())
+                .isTrue();
     }
 
     @Test
@@ -391,20 +423,28 @@ class ConsentEscrowContractIT {
         Party patient = chain.registerPatient();
         Batch b = submit(institution, entries(institution, 2, patient, patient), DAY);
         send(releaseSignedBy(patient.credentials(), b, 0));
+        BigInteger nonce = chain.nonce();
         BigInteger deadline = inAnHour();
         byte[] leaf1 = b.entry(1).leaf();
         send(reject(
-                b.entry(1), b.root(), b.proof(1), deadline, chain.signDecision(patient.key(), leaf1, false, deadline)));
+                b.entry(1),
+                b.root(),
+                b.proof(1),
+                nonce,
+                deadline,
+                chain.signDecision(patient.key(), b.entry(1), false, nonce, deadline)));
 
         Revert again = assertReverts(releaseSignedBy(patient.credentials(), b, 0), "AlreadyDecided");
         Revert afterReject = assertReverts(releaseSignedBy(patient.credentials(), b, 1), "AlreadyDecided");
+        BigInteger fresh = chain.nonce();
         Revert rejectAfterRelease = assertReverts(
                 reject(
                         b.entry(0),
                         b.root(),
                         b.proof(0),
+                        fresh,
                         deadline,
-                        chain.signDecision(patient.key(), b.entry(0).leaf(), false, deadline)),
+                        chain.signDecision(patient.key(), b.entry(0), false, fresh, deadline)),
                 "AlreadyDecided");
 
         assertThat(again.description())
@@ -419,10 +459,12 @@ class ConsentEscrowContractIT {
         Party patient = chain.registerPatient();
         List<EscrowEntry> entries = entries(institution, 2, patient);
         MerkleTree tree = treeOf(entries);
+        BigInteger nonce = chain.nonce();
         BigInteger deadline = inAnHour();
-        byte[] sig = chain.signDecision(patient.key(), entries.get(0).leaf(), true, deadline);
+        byte[] sig = chain.signDecision(patient.key(), entries.get(0), true, nonce, deadline);
 
-        Revert r = assertReverts(release(entries.get(0), tree.root(), tree.proof(0), deadline, sig), "UnknownBatch");
+        Revert r = assertReverts(
+                release(entries.get(0), tree.root(), tree.proof(0), nonce, deadline, sig), "UnknownBatch");
 
         assertThat(r.description()).isEqualTo("UnknownBatch(" + hex(tree.root()) + ")");
     }
@@ -433,8 +475,9 @@ class ConsentEscrowContractIT {
         Party patient = chain.registerPatient();
         Batch b = submit(institution, entries(institution, 8, patient), DAY);
         EscrowEntry e = b.entry(0);
+        BigInteger nonce = chain.nonce();
         BigInteger deadline = inAnHour();
-        byte[] sig = chain.signDecision(patient.key(), e.leaf(), true, deadline);
+        byte[] sig = chain.signDecision(patient.key(), e, true, nonce, deadline);
         List<byte[]> tampered = new ArrayList<>(b.proof(0));
         byte[] flipped = tampered.get(1).clone();
         flipped[31] ^= 1;
@@ -443,7 +486,7 @@ class ConsentEscrowContractIT {
         List<byte[]> othersProof = b.proof(5);
 
         for (List<byte[]> proof : List.of(tampered, shortened, othersProof, List.<byte[]>of())) {
-            Revert r = assertReverts(release(e, b.root(), proof, deadline, sig), "WrongProof");
+            Revert r = assertReverts(release(e, b.root(), proof, nonce, deadline, sig), "WrongProof");
             assertThat(r.description()).isEqualTo("WrongProof(" + hex(e.leaf()) + ")");
         }
         // an entry whose fields differ from the committed ones (another content hash) is not in the batch either
@@ -453,10 +496,11 @@ class ConsentEscrowContractIT {
                         altered,
                         b.root(),
                         b.proof(0),
+                        nonce,
                         deadline,
-                        chain.signDecision(patient.key(), altered.leaf(), true, deadline)),
+                        chain.signDecision(patient.key(), altered, true, nonce, deadline)),
                 "WrongProof");
-        send(release(e, b.root(), b.proof(0), deadline, sig));
+        send(release(e, b.root(), b.proof(0), nonce, deadline, sig));
     }
 
     @Test
@@ -470,10 +514,11 @@ class ConsentEscrowContractIT {
         entries.add(1, foreign);
         Batch b = submit(submitter, entries, DAY);
         assertThat(MerkleTree.verify(b.proof(1), b.root(), foreign.leaf())).isTrue();
+        BigInteger nonce = chain.nonce();
         BigInteger deadline = inAnHour();
-        byte[] sig = chain.signDecision(patient.key(), foreign.leaf(), true, deadline);
+        byte[] sig = chain.signDecision(patient.key(), foreign, true, nonce, deadline);
 
-        Revert r = assertReverts(release(foreign, b.root(), b.proof(1), deadline, sig), "WrongProof");
+        Revert r = assertReverts(release(foreign, b.root(), b.proof(1), nonce, deadline, sig), "WrongProof");
 
         assertThat(r.description()).isEqualTo("WrongProof(" + hex(foreign.leaf()) + ")");
         assertThat(chain.escrow
@@ -507,14 +552,15 @@ class ConsentEscrowContractIT {
         Party patient = chain.registerPatient();
         Batch b = submit(institution, entries(institution, 2, patient), DAY);
         EscrowEntry e = b.entry(0);
+        BigInteger nonce = chain.nonce();
         BigInteger deadline = inAnHour();
-        byte[] rejectSig = chain.signDecision(patient.key(), e.leaf(), false, deadline);
-        byte[] releaseSig = chain.signDecision(patient.key(), e.leaf(), true, deadline);
+        byte[] rejectSig = chain.signDecision(patient.key(), e, false, nonce, deadline);
+        byte[] releaseSig = chain.signDecision(patient.key(), e, true, nonce, deadline);
 
-        Revert asRelease = assertReverts(release(e, b.root(), b.proof(0), deadline, rejectSig), "WrongSigner");
-        Revert asReject = assertReverts(reject(e, b.root(), b.proof(0), deadline, releaseSig), "WrongSigner");
+        Revert asRelease = assertReverts(release(e, b.root(), b.proof(0), nonce, deadline, rejectSig), "WrongSigner");
+        Revert asReject = assertReverts(reject(e, b.root(), b.proof(0), nonce, deadline, releaseSig), "WrongSigner");
         Revert otherDeadline = assertReverts(
-                release(e, b.root(), b.proof(0), deadline.add(BigInteger.ONE), releaseSig), "WrongSigner");
+                release(e, b.root(), b.proof(0), nonce, deadline.add(BigInteger.ONE), releaseSig), "WrongSigner");
 
         for (Revert r : List.of(asRelease, asReject, otherDeadline)) {
             assertThat(r.description())
@@ -528,10 +574,146 @@ class ConsentEscrowContractIT {
         Party institution = chain.admitInstitution();
         Party patient = chain.registerPatient();
         Batch b = submit(institution, entries(institution, 2, patient, patient), DAY);
+        BigInteger nonce = chain.nonce();
         BigInteger deadline = inAnHour();
-        byte[] sigForEntry1 = chain.signDecision(patient.key(), b.entry(1).leaf(), true, deadline);
+        byte[] sigForEntry1 = chain.signDecision(patient.key(), b.entry(1), true, nonce, deadline);
 
-        assertReverts(release(b.entry(0), b.root(), b.proof(0), deadline, sigForEntry1), "WrongSigner");
+        assertReverts(release(b.entry(0), b.root(), b.proof(0), nonce, deadline, sigForEntry1), "WrongSigner");
+    }
+
+    @Test
+    void releaseAndRejectRevertWrongSigner_forADecisionNamingAnotherIntermediateAccount() throws Exception {
+        Party institution = chain.admitInstitution();
+        Party otherInstitution = chain.admitInstitution();
+        Party patient = chain.registerPatient();
+        Batch b = submit(institution, entries(institution, 2, patient), DAY);
+        EscrowEntry e = b.entry(0);
+        BigInteger nonce = chain.nonce();
+        BigInteger deadline = inAnHour();
+        String right = EscrowEntry.intermediateAccount(institution.encryptionKey(), patient.encryptionKey());
+        List<String> wrong = List.of(
+                // the patient's key with another institution's
+                EscrowEntry.intermediateAccount(otherInstitution.encryptionKey(), patient.encryptionKey()),
+                // the right keys in the wrong order
+                EscrowEntry.intermediateAccount(patient.encryptionKey(), institution.encryptionKey()),
+                // the patient's sharing account
+                patient.address());
+
+        for (String intermediate : wrong) {
+            Revert asRelease = assertReverts(
+                    release(
+                            e,
+                            b.root(),
+                            b.proof(0),
+                            nonce,
+                            deadline,
+                            chain.signDecision(patient.key(), e.leaf(), intermediate, true, nonce, deadline)),
+                    "WrongSigner");
+            Revert asReject = assertReverts(
+                    reject(
+                            e,
+                            b.root(),
+                            b.proof(0),
+                            nonce,
+                            deadline,
+                            chain.signDecision(patient.key(), e.leaf(), intermediate, false, nonce, deadline)),
+                    "WrongSigner");
+            for (Revert r : List.of(asRelease, asReject)) {
+                assertThat(r.description())
+                        .as("signed over %s", intermediate)
+                        .startsWith("WrongSigner(" + patient.address() + ", ")
+                        .doesNotEndWith(patient.address() + ")");
+            }
+        }
+        assertThat(chain.escrow.decisionNonceUsed(patient.address(), nonce).send())
+                .as("a refused decision spends no nonce")
+                .isFalse();
+
+        send(release(
+                e,
+                b.root(),
+                b.proof(0),
+                nonce,
+                deadline,
+                chain.signDecision(patient.key(), e.leaf(), right, true, nonce, deadline)));
+        assertThat(chain.escrow.statusOf(e.leaf()).send()).isEqualTo(RELEASED);
+    }
+
+    @Test
+    void releaseAndRejectRevertNonceUsed_forANonceThePatientSpentOnAnotherEntry() throws Exception {
+        Party institution = chain.admitInstitution();
+        Party patient = chain.registerPatient();
+        Party otherPatient = chain.registerPatient();
+        Batch b = submit(institution, entries(institution, 4, patient, patient, patient, otherPatient), DAY);
+        BigInteger nonce = chain.nonce();
+        BigInteger deadline = inAnHour();
+        send(release(
+                b.entry(0),
+                b.root(),
+                b.proof(0),
+                nonce,
+                deadline,
+                chain.signDecision(patient.key(), b.entry(0), true, nonce, deadline)));
+        assertThat(chain.escrow.decisionNonceUsed(patient.address(), nonce).send())
+                .isTrue();
+
+        Revert asRelease = assertReverts(
+                release(
+                        b.entry(1),
+                        b.root(),
+                        b.proof(1),
+                        nonce,
+                        deadline,
+                        chain.signDecision(patient.key(), b.entry(1), true, nonce, deadline)),
+                "NonceUsed");
+        Revert asReject = assertReverts(
+                reject(
+                        b.entry(2),
+                        b.root(),
+                        b.proof(2),
+                        nonce,
+                        deadline,
+                        chain.signDecision(patient.key(), b.entry(2), false, nonce, deadline)),
+                "NonceUsed");
+        // the signature is checked before the nonce: someone else's signature is WrongSigner, not NonceUsed
+        Revert forged = assertReverts(
+                release(
+                        b.entry(1),
+                        b.root(),
+                        b.proof(1),
+                        nonce,
+                        deadline,
+                        chain.signDecision(otherPatient.key(), b.entry(1), true, nonce, deadline)),
+                "WrongSigner");
+
+        assertThat(asRelease.description()).isEqualTo("NonceUsed(" + patient.address() + ", " + nonce + ")");
+        assertThat(asReject.description()).isEqualTo(asRelease.description());
+        assertThat(forged.description())
+                .isEqualTo("WrongSigner(" + patient.address() + ", " + otherPatient.address() + ")");
+        assertThat(chain.escrow.statusOf(b.entry(1).leaf()).send()).isEqualTo(PENDING);
+        assertThat(chain.escrow.statusOf(b.entry(2).leaf()).send()).isEqualTo(PENDING);
+        // nonces are per patient: another patient may pick the same number
+        assertThat(chain.escrow.decisionNonceUsed(otherPatient.address(), nonce).send())
+                .isFalse();
+        send(reject(
+                b.entry(3),
+                b.root(),
+                b.proof(3),
+                nonce,
+                deadline,
+                chain.signDecision(otherPatient.key(), b.entry(3), false, nonce, deadline)));
+        assertThat(chain.escrow.statusOf(b.entry(3).leaf()).send()).isEqualTo(REJECTED);
+        // and the refused entry is decided with a fresh nonce
+        BigInteger fresh = chain.nonce();
+        send(release(
+                b.entry(1),
+                b.root(),
+                b.proof(1),
+                fresh,
+                deadline,
+                chain.signDecision(patient.key(), b.entry(1), true, fresh, deadline)));
+        assertThat(chain.escrow.statusOf(b.entry(1).leaf()).send()).isEqualTo(RELEASED);
+        assertThat(chain.escrow.sharedCount(patient.address()).send()).isEqualTo(BigInteger.TWO);
     }
 
     @Test
@@ -540,12 +722,19 @@ class ConsentEscrowContractIT {
         Party patient = chain.registerPatient();
         Batch b = submit(institution, entries(institution, 2, patient), DAY);
         EscrowEntry e = b.entry(0);
+        BigInteger nonce = chain.nonce();
         BigInteger deadline = chain.now().subtract(BigInteger.ONE);
-        byte[] sig = chain.signDecision(patient.key(), e.leaf(), true, deadline);
+        byte[] sig = chain.signDecision(patient.key(), e, true, nonce, deadline);
 
-        Revert r = assertReverts(release(e, b.root(), b.proof(0), deadline, sig), "SignatureExpired");
+        Revert r = assertReverts(release(e, b.root(), b.proof(0), nonce, deadline, sig), "SignatureExpired");
         assertReverts(
-                reject(e, b.root(), b.proof(0), deadline, chain.signDecision(patient.key(), e.leaf(), false, deadline)),
+                reject(
+                        e,
+                        b.root(),
+                        b.proof(0),
+                        nonce,
+                        deadline,
+                        chain.signDecision(patient.key(), e, false, nonce, deadline)),
                 "SignatureExpired");
 
         assertThat(r.description()).isEqualTo("SignatureExpired(" + deadline + ")");
@@ -587,13 +776,14 @@ class ConsentEscrowContractIT {
         Party patient = chain.registerPatient();
         Batch b = submit(institution, entries(institution, 2, patient), DAY);
         EscrowEntry e = b.entry(0);
+        BigInteger nonce = chain.nonce();
         BigInteger deadline = inAnHour();
-        byte[] sig = chain.signDecision(patient.key(), e.leaf(), true, deadline);
+        byte[] sig = chain.signDecision(patient.key(), e, true, nonce, deadline);
 
         for (byte[] bad : ChainFixture.malformed(sig)) {
-            assertReverts(release(e, b.root(), b.proof(0), deadline, bad), "InvalidSignature");
+            assertReverts(release(e, b.root(), b.proof(0), nonce, deadline, bad), "InvalidSignature");
         }
-        send(release(e, b.root(), b.proof(0), deadline, sig));
+        send(release(e, b.root(), b.proof(0), nonce, deadline, sig));
     }
 
     // ---------------------------------------------------------------- expiry (time travel)
@@ -642,13 +832,14 @@ class ConsentEscrowContractIT {
         Party patient = chain.registerPatient();
         Batch b = submit(institution, entries(institution, 2, patient), 1_000);
         EscrowEntry e = b.entry(0);
+        BigInteger nonce = chain.nonce();
         BigInteger deadline = b.expiresAt().add(BigInteger.valueOf(DAY));
-        byte[] releaseSig = chain.signDecision(patient.key(), e.leaf(), true, deadline);
-        byte[] rejectSig = chain.signDecision(patient.key(), e.leaf(), false, deadline);
+        byte[] releaseSig = chain.signDecision(patient.key(), e, true, nonce, deadline);
+        byte[] rejectSig = chain.signDecision(patient.key(), e, false, nonce, deadline);
         chain.travel(1_001);
 
-        Revert r = assertReverts(release(e, b.root(), b.proof(0), deadline, releaseSig), "Expired");
-        assertReverts(reject(e, b.root(), b.proof(0), deadline, rejectSig), "Expired");
+        Revert r = assertReverts(release(e, b.root(), b.proof(0), nonce, deadline, releaseSig), "Expired");
+        assertReverts(reject(e, b.root(), b.proof(0), nonce, deadline, rejectSig), "Expired");
 
         assertThat(r.description()).isEqualTo("Expired(" + hex(e.leaf()) + ", " + b.expiresAt() + ")");
         assertThat(chain.escrow.statusOf(e.leaf()).send()).isEqualTo(PENDING);
@@ -768,7 +959,7 @@ class ConsentEscrowContractIT {
         assertThat(chain.escrow.getEntryReleasedEvents(r1000).get(0).entry)
                 .isEqualTo(b.entry(1_000).leaf());
         assertThat(chain.escrow.getEntryReleasedEvents(r1000).get(0).intermediateAccount)
-                .isEqualTo(ChainFixture.intermediateAccount(institution.encryptionKey(), last.encryptionKey()));
+                .isEqualTo(EscrowEntry.intermediateAccount(institution.encryptionKey(), last.encryptionKey()));
         assertThat(chain.escrow.statusOf(b.entry(0).leaf()).send()).isEqualTo(RELEASED);
         assertThat(chain.escrow.statusOf(b.entry(1_000).leaf()).send()).isEqualTo(RELEASED);
         assertThat(chain.escrow.holderOf(b.entry(1_000).leaf()).send()).isEqualTo(last.address());

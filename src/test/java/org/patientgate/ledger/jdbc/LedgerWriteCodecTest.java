@@ -21,6 +21,8 @@ class LedgerWriteCodecTest {
     private static final String PATIENT = "0x00000000000000000000000000000000000000aa";
     private static final String INSTITUTION = "0x00000000000000000000000000000000000000bb";
     private static final BigInteger DEADLINE = BigInteger.valueOf(1_900_000_000L);
+    /** A full 256-bit nonce, far past what a long or a double holds exactly. */
+    private static final BigInteger NONCE = BigInteger.ONE.shiftLeft(256).subtract(BigInteger.valueOf(3));
 
     private static byte[] word(int seed) {
         byte[] w = new byte[32];
@@ -48,7 +50,7 @@ class LedgerWriteCodecTest {
 
     private static LedgerWrite.EscrowDecision decision() {
         return new LedgerWrite.EscrowDecision(
-                SIGNER, entry(), word(3), List.of(word(4), word(5), word(6)), true, DEADLINE, signature());
+                SIGNER, entry(), word(3), List.of(word(4), word(5), word(6)), true, NONCE, DEADLINE, signature());
     }
 
     static Stream<Arguments> everyKind() {
@@ -108,20 +110,22 @@ class LedgerWriteCodecTest {
         assertThat(decoded.proof().get(1)).isEqualTo(word(5));
         assertThat(decoded.proof().get(2)).isEqualTo(word(6));
         assertThat(decoded.release()).isTrue();
+        assertThat(decoded.nonce()).isEqualTo(NONCE);
         assertThat(decoded.deadline()).isEqualTo(DEADLINE);
         assertThat(decoded.signature()).isEqualTo(signature());
     }
 
     @Test
     void decodesEscrowDecisionWithAnEmptyProof() {
-        LedgerWrite.EscrowDecision original =
-                new LedgerWrite.EscrowDecision(SIGNER, entry(), word(3), List.of(), false, DEADLINE, signature());
+        LedgerWrite.EscrowDecision original = new LedgerWrite.EscrowDecision(
+                SIGNER, entry(), word(3), List.of(), false, BigInteger.ZERO, DEADLINE, signature());
 
         LedgerWrite.EscrowDecision decoded = (LedgerWrite.EscrowDecision)
                 LedgerWriteCodec.decode("ESCROW_DECISION", LedgerWriteCodec.encode(original));
 
         assertThat(decoded.proof()).isEmpty();
         assertThat(decoded.release()).isFalse();
+        assertThat(decoded.nonce()).isZero();
     }
 
     @Test

@@ -56,6 +56,18 @@ class ContractErrorsTest {
     }
 
     @Test
+    void describesNonceUsedWithThePatientAndTheFullNonce() {
+        BigInteger nonce = BigInteger.ONE.shiftLeft(255).add(BigInteger.valueOf(7));
+        String data = revert("NonceUsed(address,uint256)", new Address(SIGNER_B), new Uint256(nonce));
+
+        assertThat(ContractErrors.name(data)).contains("NonceUsed");
+        assertThat(ContractErrors.describe(data)).isEqualTo("NonceUsed(" + SIGNER_B + ", " + nonce + ")");
+        // for logs the patient's address is cut to a prefix
+        assertThat(ContractErrors.describeForLog(data))
+                .isEqualTo("NonceUsed(" + SIGNER_B.substring(0, 8) + "…, " + nonce + ")");
+    }
+
+    @Test
     void describesUnregisteredPartyWithItsAddress() {
         String data = revert("UnregisteredParty(address)", new Address(SIGNER_B));
 

@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Deque;
 import java.util.HexFormat;
@@ -227,13 +228,63 @@ class WalletCommandTest {
     }
 
     @Test
-    void signDecision_printsASignatureThatRecoversToTheWallet() throws Exception {
+    void signDecision_printsASignatureThatRecoversToTheWallet_withARandomNonce() throws Exception {
         String passphraseFile = passphraseFile().toString();
         assertThat(run("create", "--wallet", walletArg(), "--passphrase-file", passphraseFile))
                 .isEqualTo(0);
         String address = value(out(), "address");
         String entry = "0x" + "ab".repeat(32);
         String escrow = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+        String intermediate = "0x" + "Cd".repeat(20);
+
+        BigInteger[] nonces = new BigInteger[2];
+        for (int i = 0; i < nonces.length; i++) {
+            assertThat(run(
+                            "sign-decision",
+                            "--wallet",
+                            walletArg(),
+                            "--passphrase-file",
+                            passphraseFile,
+                            "--chain-id",
+                            "31337",
+                            "--contract",
+                            escrow,
+                            "--entry",
+                            entry,
+                            "--intermediate",
+                            intermediate,
+                            "--reject"))
+                    .as(err())
+                    .isEqualTo(0);
+
+            nonces[i] = new BigInteger(value(out(), "nonce"));
+            long deadline = Long.parseLong(value(out(), "deadline"));
+            assertThat(deadline).isEqualTo(CLOCK.instant().getEpochSecond() + 3600);
+            byte[] signature = Base64.getUrlDecoder().decode(value(out(), "signature"));
+            byte[] digest = Eip712.digest(
+                    SigningDomain.escrow(31337, escrow).separator(),
+                    Eip712.decision(
+                            HexFormat.of().parseHex(entry.substring(2)),
+                            intermediate,
+                            false,
+                            nonces[i],
+                            BigInteger.valueOf(deadline)));
+            assertThat(Eip712.recover(digest, signature)).isEqualTo(address);
+        }
+        assertThat(nonces[0]).isNotNegative().isLessThan(BigInteger.ONE.shiftLeft(256));
+        assertThat(nonces[1]).as("a fresh random nonce each time").isNotEqualTo(nonces[0]);
+    }
+
+    @Test
+    void signDecision_signsTheGivenNonce() throws Exception {
+        String passphraseFile = passphraseFile().toString();
+        assertThat(run("create", "--wallet", walletArg(), "--passphrase-file", passphraseFile))
+                .isEqualTo(0);
+        String address = value(out(), "address");
+        String entry = "0x" + "01".repeat(32);
+        String escrow = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+        String intermediate = "0x" + "ee".repeat(20);
+        BigInteger nonce = BigInteger.ONE.shiftLeft(256).subtract(BigInteger.ONE);
 
         assertThat(run(
                         "sign-decision",
@@ -247,17 +298,62 @@ class WalletCommandTest {
                         escrow,
                         "--entry",
                         entry,
-                        "--reject"))
+                        "--intermediate",
+                        intermediate,
+                        "--release",
+                        "--nonce",
+                        nonce.toString(),
+                        "--deadline",
+                        "1900000000"))
                 .as(err())
                 .isEqualTo(0);
 
-        long deadline = Long.parseLong(value(out(), "deadline"));
-        assertThat(deadline).isEqualTo(CLOCK.instant().getEpochSecond() + 3600);
+        assertThat(value(out(), "nonce")).isEqualTo(nonce.toString());
         byte[] signature = Base64.getUrlDecoder().decode(value(out(), "signature"));
         byte[] digest = Eip712.digest(
                 SigningDomain.escrow(31337, escrow).separator(),
-                Eip712.decision(HexFormat.of().parseHex(entry.substring(2)), false, BigInteger.valueOf(deadline)));
+                Eip712.decision(
+                        HexFormat.of().parseHex(entry.substring(2)),
+                        intermediate,
+                        true,
+                        nonce,
+                        BigInteger.valueOf(1_900_000_000L)));
         assertThat(Eip712.recover(digest, signature)).isEqualTo(address);
+    }
+
+    @Test
+    void signDecision_refusesAMissingOrMalformedIntermediateAndABadNonce() throws Exception {
+        String[] base = {
+            "sign-decision",
+            "--wallet",
+            walletArg(),
+            "--chain-id",
+            "1",
+            "--contract",
+            "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+            "--entry",
+            "0x" + "00".repeat(32),
+            "--release"
+        };
+        String intermediate = "0x" + "ee".repeat(20);
+
+        assertThat(run(base)).isEqualTo(2);
+        assertThat(err()).contains("--intermediate is required");
+        assertThat(run(with(base, "--intermediate", "0x1234"))).isEqualTo(2);
+        assertThat(err()).contains("--intermediate must be 0x + 40 hex digits");
+        for (String nonce :
+                new String[] {"-1", "0x10", "abc", BigInteger.ONE.shiftLeft(256).toString()}) {
+            assertThat(run(with(base, "--intermediate", intermediate, "--nonce", nonce)))
+                    .as("nonce %s", nonce)
+                    .isEqualTo(2);
+            assertThat(err()).contains("--nonce must be a decimal number from 0 to 2^256 - 1");
+        }
+    }
+
+    private static String[] with(String[] args, String... more) {
+        String[] all = Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return all;
     }
 
     @Test
@@ -272,6 +368,8 @@ class WalletCommandTest {
                         "0x5fbdb2315678afecb367f032d93f642f64180aa3",
                         "--entry",
                         "0x" + "00".repeat(32),
+                        "--intermediate",
+                        "0x" + "ee".repeat(20),
                         "--release",
                         "--reject"))
                 .isEqualTo(2);

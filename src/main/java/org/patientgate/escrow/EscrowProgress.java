@@ -1,0 +1,232 @@
+package org.patientgate.escrow;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.patientgate.ledger.LedgerEvent;
+import org.patientgate.ledger.LedgerEventListener;
+import org.patientgate.protect.PrivacyModule;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves escrow reports through the steps that follow the chain, each from what the database says,
+ * so a hub restarted in the middle of any step finishes it once:
+ *
+ * <ul>
+ *   <li>an entry whose batch is anchored: the patient is asked to decide (claim 1);
+ *   <li>an entry the chain has released, rejected or expired: the report takes that state; for a
+ *       rejection or expiry every module half of its data key is deleted first (crypto-shredding);
+ *       the patient gets the outcome with the transaction, the institution gets it on its own channel
+ *       (claim 5);
+ *   <li>a held report whose hold has ended: shredded, and the institution told.
+ * </ul>
+ *
+ * <p>Woken by new work (the escrow stage, the ledger's escrow events), otherwise it looks every {@code
+ * hub.escrow.poll-interval}. The notifications each step writes commit with the step and are then
+ * announced on the live channels.
+ */
+public final class EscrowProgress implements LedgerEventListener, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EscrowProgress.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int BATCH = 500;
+
+    /** What releasing means, in the words every consent request carries. */
+    static final String PUBLISHING = "Releasing moves this report to your information-sharing account. It is"
+            + " still encrypted there: nobody can read it unless you give them a sub-key and an access"
+            + " credential, and you can revoke both. Rejecting means it is never published, and the keys"
+            + " that could decrypt it are destroyed.";
+
+    /** Announces written notifications on the live channels (best effort: the inbox has them all). */
+    @FunctionalInterface
+    public interface Announcer {
+        void announce(List<EscrowStore.Written> written);
+    }
+
+    private final EscrowStore store;
+    private final PrivacyModule module;
+    private final Announcer announcer;
+    private final EscrowProperties properties;
+    private final java.util.function.Supplier<String> institutionAddress;
+    private final String institutionName;
+    private final Clock clock;
+    private final Semaphore wake = new Semaphore(0);
+    private final Thread worker;
+    private volatile boolean running = true;
+
+    public EscrowProgress(
+            EscrowStore store,
+            PrivacyModule module,
+            Announcer announcer,
+            EscrowProperties properties,
+            java.util.function.Supplier<String> institutionAddress,
+            String institutionName,
+            Clock clock) {
+        this.store = store;
+        this.module = module;
+        this.announcer = announcer;
+        this.properties = properties;
+        this.institutionAddress = institutionAddress;
+        this.institutionName = institutionName;
+        this.clock = clock;
+        this.worker = new Thread(this::loop, "escrow-progress");
+        this.worker.setDaemon(true);
+    }
+
+    public void start() {
+        worker.start();
+    }
+
+    /** New work may be waiting. */
+    public void wake() {
+        wake.release();
+    }
+
+    @Override
+    public void onEvent(LedgerEvent event) {
+        if ("ConsentEscrow".equals(event.contract())) {
+            wake();
+        }
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                int done = step();
+                if (done == 0) {
+                    wake.tryAcquire(properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+                    wake.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.warn("Escrow progress step failed, trying again: {}", e.getMessage());
+                try {
+                    wake.tryAcquire(properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** One pass over every step; returns the number of reports moved. Public for tests. */
+    public int step() {
+        List<EscrowStore.Written> written = new ArrayList<>();
+        written.addAll(store.awaitDecisions(BATCH, this::consentRequest));
+        written.addAll(store.settleDecided(BATCH, this::shredUnlessReleased, this::outcome));
+        written.addAll(store.endHolds(
+                clock.instant(), BATCH, r -> module.shred(r.report(), "escrow:hold-ended"), this::holdEnded));
+        if (!written.isEmpty()) {
+            try {
+                announcer.announce(written);
+            } catch (RuntimeException e) {
+                log.warn(
+                        "Announcing {} notifications failed (they are in the inbox): {}",
+                        written.size(),
+                        e.getMessage());
+            }
+        }
+        return written.size();
+    }
+
+    private int shredUnlessReleased(EscrowStore.EscrowReport r) {
+        if ("RELEASED".equals(r.chainDecision())) {
+            return -1;
+        }
+        return module.shred(r.report(), "escrow:" + r.chainDecision().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private List<EscrowStore.NewNotification> consentRequest(EscrowStore.EscrowReport r) {
+        ObjectNode body = base(r);
+        body.put("expiresAt", r.expiresAt() == null ? null : r.expiresAt().toString());
+        body.put("publishing", PUBLISHING);
+        ObjectNode links = body.putObject("links");
+        links.put("entry", "/api/escrow/" + entry(r));
+        links.put("decision", "/api/escrow/" + entry(r) + "/decision");
+        links.put("review", "/api/protect/reports/" + r.report());
+        return List.of(notification(r.patient(), "consent-request", r, body));
+    }
+
+    private List<EscrowStore.NewNotification> outcome(EscrowStore.EscrowReport r) {
+        String outcome = r.state();
+        ObjectNode patient = base(r);
+        patient.put("outcome", outcome);
+        patient.put("transaction", r.decidedTx());
+        if ("RELEASED".equals(outcome)) {
+            patient.put("sharingAccount", r.patient());
+        } else {
+            patient.put("keysDestroyed", true);
+        }
+        String kind;
+        switch (outcome) {
+            case "RELEASED":
+                kind = "release-confirmed";
+                break;
+            case "REJECTED":
+                kind = "rejection-confirmed";
+                break;
+            default:
+                kind = "entry-expired";
+        }
+        ObjectNode institution = JSON.createObjectNode();
+        institution.put("entry", entry(r));
+        institution.put("report", r.report().toString());
+        institution.put("outcome", outcome);
+        institution.put("transaction", r.decidedTx());
+        return List.of(
+                notification(r.patient(), kind, r, patient),
+                notification(institutionAddress.get(), "escrow-outcome", r, institution));
+    }
+
+    private List<EscrowStore.NewNotification> holdEnded(EscrowStore.EscrowReport r) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("report", r.report().toString());
+        body.put("outcome", "HOLD_EXPIRED");
+        body.put("heldUntil", r.heldUntil() == null ? null : r.heldUntil().toString());
+        body.put("keysDestroyed", true);
+        return List.of(new EscrowStore.NewNotification(
+                institutionAddress.get(), "hold-ended", r.report().toString(), body.toString()));
+    }
+
+    private ObjectNode base(EscrowStore.EscrowReport r) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("entry", entry(r));
+        ObjectNode report = body.putObject("report");
+        report.put("id", r.report().toString());
+        report.put("type", r.summary().type());
+        report.put("date", r.summary().date());
+        ObjectNode institution = body.putObject("institution");
+        institution.put("address", institutionAddress.get());
+        institution.put("name", institutionName);
+        return body;
+    }
+
+    private static EscrowStore.NewNotification notification(
+            String recipient, String kind, EscrowStore.EscrowReport r, ObjectNode body) {
+        return new EscrowStore.NewNotification(recipient, kind, entry(r), body.toString());
+    }
+
+    static String entry(EscrowStore.EscrowReport r) {
+        return r.leaf() == null ? null : "0x" + HexFormat.of().formatHex(r.leaf());
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        worker.interrupt();
+        try {
+            worker.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
