@@ -8,7 +8,7 @@ CREATE TABLE escrow_report (
     patient_ref   bytea       NOT NULL,            -- blinded hospital identifier
     patient       text,                            -- the patient's address; null while held
     leaf          bytea       UNIQUE REFERENCES escrow_entry (leaf),
-    state         text        NOT NULL CHECK (state IN ('HELD', 'ESCROWED', 'AWAITING', 'DECIDING',
+    state         text        NOT NULL CHECK (state IN ('HELD', 'ESCROWED', 'AWAITING', 'DECIDING', 'EXPIRING',
                                                         'RELEASED', 'REJECTED', 'EXPIRED', 'HOLD_EXPIRED')),
     report_type   text,                            -- what the notification says: DiagnosticReport.code
     report_date   text,                            -- DiagnosticReport.effective[x] or issued, as sent
@@ -22,7 +22,8 @@ CREATE TABLE escrow_report (
 );
 CREATE INDEX escrow_report_held ON escrow_report (patient_ref) WHERE state = 'HELD';
 CREATE INDEX escrow_report_hold_end ON escrow_report (held_until) WHERE state = 'HELD';
-CREATE INDEX escrow_report_open ON escrow_report (state) WHERE state IN ('ESCROWED', 'AWAITING', 'DECIDING');
+CREATE INDEX escrow_report_open ON escrow_report (state)
+    WHERE state IN ('ESCROWED', 'AWAITING', 'DECIDING', 'EXPIRING');
 CREATE INDEX escrow_report_patient ON escrow_report (patient, created_at DESC);
 
 -- A patient's signed decision, accepted once per entry; the signature's hash catches a replay.

@@ -56,6 +56,7 @@ class EscrowLedgerConfiguration {
     @Bean(destroyMethod = "close")
     EscrowProgress escrowProgress(
             JdbcEscrowStore store,
+            EscrowAnchoring anchoring,
             PrivacyModule module,
             EscrowProgress.Announcer announcer,
             EscrowProperties properties,
@@ -68,7 +69,16 @@ class EscrowLedgerConfiguration {
                 : properties.institutionName();
         // the ledger is resolved on first use: it takes this bean as an event listener when it is made
         return new EscrowProgress(
-                store, module, announcer, properties, () -> ledger.getObject().institutionAddress(), name, clock);
+                store,
+                anchoring,
+                () -> ledger.getObject().relaySigner(),
+                () -> ledger.getObject().nudge(),
+                module,
+                announcer,
+                properties,
+                () -> ledger.getObject().institutionAddress(),
+                name,
+                clock);
     }
 
     /** Starts the progress loop once every bean (and the database migration) is ready. */

@@ -6,10 +6,13 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.patientgate.ledger.EscrowAnchoring;
 import org.patientgate.ledger.LedgerEvent;
 import org.patientgate.ledger.LedgerEventListener;
+import org.patientgate.ledger.LedgerWrite;
 import org.patientgate.protect.PrivacyModule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +39,8 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
     private static final Logger log = LoggerFactory.getLogger(EscrowProgress.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BATCH = 500;
+    /** Block times and this clock may differ a little: expire only when the chain will agree. */
+    private static final java.time.Duration EXPIRY_GRACE = java.time.Duration.ofSeconds(2);
 
     /** What releasing means, in the words every consent request carries. */
     static final String PUBLISHING = "Releasing moves this report to your information-sharing account. It is"
@@ -50,6 +55,9 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
     }
 
     private final EscrowStore store;
+    private final EscrowAnchoring anchoring;
+    private final java.util.function.Supplier<String> relaySigner;
+    private final Runnable nudgeLedger;
     private final PrivacyModule module;
     private final Announcer announcer;
     private final EscrowProperties properties;
@@ -60,8 +68,15 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
     private final Thread worker;
     private volatile boolean running = true;
 
+    /**
+     * @param relaySigner the key identity that sends expiries (the hosted institution's)
+     * @param nudgeLedger wakes the ledger's publisher after an outbox write
+     */
     public EscrowProgress(
             EscrowStore store,
+            EscrowAnchoring anchoring,
+            java.util.function.Supplier<String> relaySigner,
+            Runnable nudgeLedger,
             PrivacyModule module,
             Announcer announcer,
             EscrowProperties properties,
@@ -69,6 +84,9 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
             String institutionName,
             Clock clock) {
         this.store = store;
+        this.anchoring = anchoring;
+        this.relaySigner = relaySigner;
+        this.nudgeLedger = nudgeLedger;
         this.module = module;
         this.announcer = announcer;
         this.properties = properties;
@@ -123,9 +141,13 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
         List<EscrowStore.Written> written = new ArrayList<>();
         written.addAll(store.awaitDecisions(BATCH, this::consentRequest));
         written.addAll(store.settleDecided(BATCH, this::shredUnlessReleased, this::outcome));
+        expireDue();
         written.addAll(store.endHolds(
                 clock.instant(), BATCH, r -> module.shred(r.report(), "escrow:hold-ended"), this::holdEnded));
         if (!written.isEmpty()) {
+            log.info(
+                    "Escrow progress wrote notifications: {}",
+                    written.stream().map(EscrowStore.Written::kind).toList());
             try {
                 announcer.announce(written);
             } catch (RuntimeException e) {
@@ -136,6 +158,28 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
             }
         }
         return written.size();
+    }
+
+    /**
+     * Entries whose time to decide has ended are expired on the chain (the contract accepts it from
+     * anyone once the batch deadline has passed); the chain's event then settles them like a decision.
+     */
+    private void expireDue() {
+        List<EscrowStore.EscrowReport> due = store.dueForExpiry(clock.instant().minus(EXPIRY_GRACE), BATCH);
+        boolean queued = false;
+        for (EscrowStore.EscrowReport r : due) {
+            Optional<EscrowAnchoring.AnchoredEntry> anchored = anchoring.find(r.leaf());
+            if (anchored.isEmpty() || anchored.get().batchRoot() == null) {
+                continue;
+            }
+            EscrowAnchoring.AnchoredEntry a = anchored.get();
+            queued |= store.requestExpiry(
+                    r.report(), new LedgerWrite.EscrowExpiry(relaySigner.get(), a.entry(), a.batchRoot(), a.proof()));
+        }
+        if (queued) {
+            log.info("Escrow: the time to decide ended for {} entries; expiring them on the ledger", due.size());
+            nudgeLedger.run();
+        }
     }
 
     private int shredUnlessReleased(EscrowStore.EscrowReport r) {

@@ -90,6 +90,15 @@ public interface EscrowStore {
     List<Written> endHolds(
             Instant now, int limit, java.util.function.ToIntFunction<EscrowReport> beforeFinal, Step step);
 
+    /** Anchored entries still undecided whose time to decide ended before {@code cutoff}. */
+    List<EscrowReport> dueForExpiry(Instant cutoff, int limit);
+
+    /**
+     * Queues the chain's expiry of an entry (AWAITING or ESCROWED → EXPIRING) with the write that
+     * sends it, in one transaction; false if the entry moved on meanwhile.
+     */
+    boolean requestExpiry(UUID report, LedgerWrite expiry);
+
     /** Outcome of recording a patient's decision. */
     enum DecisionOutcome {
         ACCEPTED,

@@ -70,6 +70,17 @@ public sealed interface LedgerWrite {
         }
     }
 
+    /**
+     * Marks an undecided escrow entry expired once its batch's time to decide has passed (anyone may
+     * send it; the hub does, as the entry's institution).
+     */
+    record EscrowExpiry(String signer, EscrowEntry entry, byte[] root, List<byte[]> proof) implements LedgerWrite {
+        @Override
+        public String dedupeKey() {
+            return "expire:" + HEX.formatHex(entry.leaf());
+        }
+    }
+
     /** A credential the patient signed, anchored by hash (relayed by the hub). */
     record IssueGrant(
             String signer,

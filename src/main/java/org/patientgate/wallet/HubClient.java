@@ -494,6 +494,106 @@ public final class HubClient {
         }
     }
 
+    // ---------------------------------------------------------------- webhooks
+
+    /**
+     * {@code POST /api/patients/me/webhooks}: registers {@code url} for the caller's notifications
+     * (https, or http to a loopback host). The answer's secret, the key of every delivery's signature,
+     * is shown this once.
+     */
+    public Webhook registerWebhook(String url) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("url", url);
+        Answer a = send("POST", "/api/patients/me/webhooks", body, session());
+        return webhook(a, a.body());
+    }
+
+    /** {@code GET /api/patients/me/webhooks}: the caller's webhooks (without their secrets). */
+    public List<Webhook> webhooks() {
+        Answer a = send("GET", "/api/patients/me/webhooks", null, session());
+        List<Webhook> out = new ArrayList<>();
+        for (JsonNode w : array(a, a.body(), null)) {
+            out.add(webhook(a, w));
+        }
+        return out;
+    }
+
+    /** {@code DELETE /api/patients/me/webhooks/{id}}: deletes one of the caller's webhooks. */
+    public void deleteWebhook(String id) {
+        send("DELETE", "/api/patients/me/webhooks/" + segment(id), null, session());
+    }
+
+    /**
+     * {@code GET /api/patients/me/webhooks/{id}/deliveries}: the newest deliveries to one of the
+     * caller's webhooks, of {@code status} (PENDING, DELIVERED, DEAD; null: any).
+     */
+    public List<WebhookDelivery> webhookDeliveries(String id, String status) {
+        Answer a = send(
+                "GET",
+                "/api/patients/me/webhooks/" + segment(id) + "/deliveries?limit=200"
+                        + (status == null ? "" : "&status=" + URLEncoder.encode(status, StandardCharsets.UTF_8)),
+                null,
+                session());
+        List<WebhookDelivery> out = new ArrayList<>();
+        for (JsonNode d : array(a, a.body(), "items")) {
+            out.add(new WebhookDelivery(
+                    integer(a, d, "id").longValueExact(),
+                    integer(a, d, "notification").longValueExact(),
+                    optionalText(d, "kind"),
+                    text(a, d, "status"),
+                    integer(a, d, "attempts").intValueExact(),
+                    optionalText(d, "lastError"),
+                    instant(a, d, "createdAt"),
+                    instant(a, d, "lastAttemptAt"),
+                    instant(a, d, "nextAttemptAt"),
+                    instant(a, d, "deliveredAt")));
+        }
+        return out;
+    }
+
+    /**
+     * {@code POST /api/patients/me/webhooks/{id}/deliveries/{delivery}/redeliver}: queues a delivered
+     * or dead delivery again, its attempts reset (202).
+     */
+    public void redeliver(String webhookId, long deliveryId) {
+        send(
+                "POST",
+                "/api/patients/me/webhooks/" + segment(webhookId) + "/deliveries/" + deliveryId + "/redeliver",
+                null,
+                session());
+    }
+
+    private static Webhook webhook(Answer a, JsonNode w) {
+        return new Webhook(text(a, w, "id"), text(a, w, "url"), optionalText(w, "secret"), instant(a, w, "createdAt"));
+    }
+
+    /** A webhook of the caller's; {@code secret} only in the answer to its registration. */
+    public record Webhook(String id, String url, String secret, Instant createdAt) {
+
+        @Override
+        public String toString() {
+            return "Webhook[id=" + id + ", createdAt=" + createdAt + (secret == null ? "" : ", secret=****") + "]";
+        }
+    }
+
+    /**
+     * One notification's delivery to a webhook.
+     *
+     * @param status PENDING, DELIVERED or DEAD (dead-lettered)
+     * @param lastError the last failed attempt's status code or exception class
+     */
+    public record WebhookDelivery(
+            long id,
+            long notification,
+            String kind,
+            String status,
+            int attempts,
+            String lastError,
+            Instant createdAt,
+            Instant lastAttemptAt,
+            Instant nextAttemptAt,
+            Instant deliveredAt) {}
+
     // ---------------------------------------------------------------- HTTP
 
     /** A 2xx answer to one request. */

@@ -32,6 +32,8 @@ public abstract class HubIntegrationTest {
     protected static final int MAX_FRAME_BYTES = 131_072;
     protected static final int READ_TIMEOUT_MS = 1_000;
     protected static final int IDLE_TIMEOUT_MS = 5_000;
+    protected static final int WEBHOOK_MAX_ATTEMPTS = 4;
+    protected static final int WEBHOOK_RETRY_INITIAL_MS = 100;
     private static final Path DATA_DIR = dataDir();
     /** A copy of the project's mappings folder that tests may edit and reload. */
     protected static final Path MAPPINGS_DIR = mappingsCopy();
@@ -54,6 +56,11 @@ public abstract class HubIntegrationTest {
         registry.add("hub.fhir.token", () -> FHIR_TOKEN);
         // Lower case, as an environment variable would bind it: MSH-3 is compared without case.
         registry.add("hub.mllp.application-acks.appacksys", () -> "127.0.0.1:" + APPLICATION_ACK_PORT);
+        // Webhook retries in milliseconds, so a test sees a delivery retried and dead-lettered quickly.
+        registry.add("hub.escrow.webhooks.max-attempts", () -> WEBHOOK_MAX_ATTEMPTS);
+        registry.add("hub.escrow.webhooks.retry-initial", () -> WEBHOOK_RETRY_INITIAL_MS + "ms");
+        registry.add("hub.escrow.webhooks.retry-max", () -> "400ms");
+        registry.add("hub.escrow.webhooks.poll-interval", () -> "200ms");
     }
 
     protected String baseUrl() {

@@ -258,8 +258,10 @@ public final class JdbcEscrowStore implements EscrowStore {
     @Override
     public List<Written> settleDecided(int limit, ToIntFunction<EscrowReport> beforeFinal, Step step) {
         return inTransaction("settle", c -> {
-            List<EscrowReport> decided =
-                    lock(c, "er.state IN ('ESCROWED', 'AWAITING', 'DECIDING') AND e.decision <> 'PENDING'", limit);
+            List<EscrowReport> decided = lock(
+                    c,
+                    "er.state IN ('ESCROWED', 'AWAITING', 'DECIDING', 'EXPIRING') AND e.decision <> 'PENDING'",
+                    limit);
             return finish(c, decided, r -> r.chainDecision(), beforeFinal, step);
         });
     }
@@ -312,6 +314,40 @@ public final class JdbcEscrowStore implements EscrowStore {
             }
         }
         return written;
+    }
+
+    @Override
+    public List<EscrowReport> dueForExpiry(Instant cutoff, int limit) {
+        return read("due for expiry", c -> {
+            List<EscrowReport> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(SELECT
+                    + " WHERE er.state IN ('ESCROWED', 'AWAITING') AND e.decision = 'PENDING' AND b.expires_at < ?"
+                    + " ORDER BY b.expires_at LIMIT ?")) {
+                ps.setTimestamp(1, Timestamp.from(cutoff));
+                ps.setInt(2, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(report(rs));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public boolean requestExpiry(UUID report, LedgerWrite expiry) {
+        return inTransaction("expiry", c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE escrow_report SET state = 'EXPIRING'"
+                    + " WHERE report_id = ? AND state IN ('ESCROWED', 'AWAITING')")) {
+                ps.setObject(1, report);
+                if (ps.executeUpdate() != 1) {
+                    return false;
+                }
+            }
+            outbox.enqueue(c, expiry);
+            return true;
+        });
     }
 
     @Override

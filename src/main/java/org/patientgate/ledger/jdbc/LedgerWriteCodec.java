@@ -10,15 +10,16 @@ final class LedgerWriteCodec {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final Map<String, Class<? extends LedgerWrite>> KINDS = Map.of(
-            "ADMIT_INSTITUTION", LedgerWrite.AdmitInstitution.class,
-            "ESCROW_BATCH", LedgerWrite.EscrowBatch.class,
-            "AUDIT_BATCH", LedgerWrite.AuditBatch.class,
-            "ESCROW_DECISION", LedgerWrite.EscrowDecision.class,
-            "ISSUE_GRANT", LedgerWrite.IssueGrant.class,
-            "REVOKE_GRANT", LedgerWrite.RevokeGrant.class,
-            "SURRENDER_GRANT", LedgerWrite.SurrenderGrant.class,
-            "REGISTER_PATIENT", LedgerWrite.RegisterPatient.class);
+    private static final Map<String, Class<? extends LedgerWrite>> KINDS = Map.ofEntries(
+            Map.entry("ADMIT_INSTITUTION", LedgerWrite.AdmitInstitution.class),
+            Map.entry("ESCROW_BATCH", LedgerWrite.EscrowBatch.class),
+            Map.entry("AUDIT_BATCH", LedgerWrite.AuditBatch.class),
+            Map.entry("ESCROW_DECISION", LedgerWrite.EscrowDecision.class),
+            Map.entry("ESCROW_EXPIRY", LedgerWrite.EscrowExpiry.class),
+            Map.entry("ISSUE_GRANT", LedgerWrite.IssueGrant.class),
+            Map.entry("REVOKE_GRANT", LedgerWrite.RevokeGrant.class),
+            Map.entry("SURRENDER_GRANT", LedgerWrite.SurrenderGrant.class),
+            Map.entry("REGISTER_PATIENT", LedgerWrite.RegisterPatient.class));
 
     private LedgerWriteCodec() {}
 

@@ -124,6 +124,13 @@ public final class Web3jContracts {
                             w.signature());
             return new ChainCall(address(ESCROW), call.encodeFunctionCall());
         }
+        if (write instanceof LedgerWrite.EscrowExpiry w) {
+            EscrowEntry e = w.entry();
+            return new ChainCall(
+                    address(ESCROW),
+                    escrow.expire(e.patient(), e.reportId(), e.contentHash(), e.institution(), w.root(), w.proof())
+                            .encodeFunctionCall());
+        }
         if (write instanceof LedgerWrite.IssueGrant w) {
             return new ChainCall(
                     address(GRANTS),
@@ -180,6 +187,9 @@ public final class Web3jContracts {
         if (write instanceof LedgerWrite.EscrowDecision w) {
             return escrow.statusOf(w.entry().leaf()).send().signum() != 0;
         }
+        if (write instanceof LedgerWrite.EscrowExpiry w) {
+            return escrow.statusOf(w.entry().leaf()).send().signum() != 0;
+        }
         if (write instanceof LedgerWrite.IssueGrant w) {
             return grants.statusOf(w.credentialHash()).send().component1().signum() != 0;
         }
@@ -210,7 +220,8 @@ public final class Web3jContracts {
             LedgerWrite.IssueGrant.class, Set.of("GrantExists"),
             LedgerWrite.RevokeGrant.class, Set.of("AlreadyRevoked"),
             LedgerWrite.SurrenderGrant.class, Set.of("AlreadyRevoked"),
-            LedgerWrite.EscrowDecision.class, Set.of("AlreadyDecided"));
+            LedgerWrite.EscrowDecision.class, Set.of("AlreadyDecided"),
+            LedgerWrite.EscrowExpiry.class, Set.of("AlreadyDecided"));
 
     boolean meansAlreadyDone(LedgerWrite write, String errorName) {
         return ALREADY.getOrDefault(write.getClass(), Set.of()).contains(errorName);

@@ -62,6 +62,9 @@ class LedgerWriteCodecTest {
                         new LedgerWrite.AuditBatch(SIGNER, word(4), 17, 1_700_000_000_000L, 1_700_000_060_000L)),
                 Arguments.of("ESCROW_DECISION", decision()),
                 Arguments.of(
+                        "ESCROW_EXPIRY",
+                        new LedgerWrite.EscrowExpiry(SIGNER, entry(), word(3), List.of(word(4), word(5)))),
+                Arguments.of(
                         "ISSUE_GRANT",
                         new LedgerWrite.IssueGrant(
                                 SIGNER, word(7), PATIENT, INSTITUTION, 1_800_000_000L, DEADLINE, signature())),
