@@ -1,6 +1,8 @@
 package org.patientgate.escrow;
 
 import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSException;
+import jakarta.jms.MessageListener;
 import java.time.Clock;
 import javax.sql.DataSource;
 import org.patientgate.escrow.jdbc.JdbcEscrowStore;
@@ -15,10 +17,12 @@ import org.patientgate.protect.KeyCustody;
 import org.patientgate.protect.PrivacyModule;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.jms.ConnectionFactoryUnwrapper;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jms.core.JmsTemplate;
+import org.springframework.jms.listener.DefaultMessageListenerContainer;
 
 /**
  * The consent escrow, which exists only when the hub follows a ledger: its store, the stage behind
@@ -79,6 +83,36 @@ class EscrowLedgerConfiguration {
                 () -> ledger.getObject().institutionAddress(),
                 name,
                 clock);
+    }
+
+    @Bean
+    NotificationFeed notificationFeed() {
+        return new NotificationFeed();
+    }
+
+    /**
+     * A non-durable subscriber of the notifications topic that tells the live streams (best effort,
+     * like the topic: the streams also catch up on their own every few seconds).
+     */
+    @Bean
+    DefaultMessageListenerContainer notificationFeedListener(
+            ConnectionFactory connectionFactory, NotificationFeed feed) {
+        DefaultMessageListenerContainer container = new DefaultMessageListenerContainer();
+        container.setConnectionFactory(ConnectionFactoryUnwrapper.unwrapCaching(connectionFactory));
+        container.setDestinationName(NOTIFICATIONS_TOPIC);
+        container.setPubSubDomain(true);
+        container.setConcurrentConsumers(1);
+        container.setMessageListener((MessageListener) message -> {
+            try {
+                String recipient = message.getStringProperty("recipient");
+                if (recipient != null) {
+                    feed.announced(recipient);
+                }
+            } catch (JMSException e) {
+                // the streams' own catch-up finds it
+            }
+        });
+        return container;
     }
 
     /** Starts the progress loop once every bean (and the database migration) is ready. */

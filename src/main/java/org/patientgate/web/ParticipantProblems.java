@@ -15,7 +15,8 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
             PatientsController.class,
             EnrolmentCodesController.class,
             EscrowController.class,
-            NotificationsController.class
+            NotificationsController.class,
+            NotificationStreamController.class
         })
 class ParticipantProblems {
 

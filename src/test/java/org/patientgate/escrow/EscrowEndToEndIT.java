@@ -324,6 +324,107 @@ class EscrowEndToEndIT extends HubIntegrationTest {
                         ref);
     }
 
+    @Test
+    void theLiveStreamCarriesEachNotificationOnceAndResumesAfterTheLastEventId() throws Exception {
+        String mrn = "MRNSSE" + Long.toHexString(System.nanoTime());
+        Wallet patient = patient();
+        enrol(patient, mrn);
+        String token = patient.hub().sessionToken().orElseThrow();
+        assertThat(openStream(null, null).statusCode()).isEqualTo(401);
+
+        String consentId;
+        String entry;
+        try (EventStream stream = new EventStream(openStream(token, null))) {
+            send(oru("SSE1-" + mrn, mrn));
+            java.util.Map<String, String> event = stream.next("consent-request");
+            consentId = event.get("id");
+            JsonNode data = JSON.readTree(event.get("data"));
+            entry = data.path("subject").asText();
+            assertThat(data.path("id").asText()).isEqualTo(consentId);
+            assertThat(data.path("body").path("entry").asText()).isEqualTo(entry);
+            assertThat(event.get("data")).doesNotContain(MARKER);
+        }
+        // while no stream is open the patient releases; the confirmation is written meanwhile
+        HubClient.EscrowEntry view = patient.hub().escrowEntry(entry);
+        decide(patient, entry, sign(patient, view, true, inMinutes(10), nonce()));
+        HubClient.Notification confirmed = notified(patient, "release-confirmed", entry);
+
+        // resuming after the consent request gives the confirmation first, and nothing twice
+        try (EventStream stream = new EventStream(openStream(token, consentId))) {
+            java.util.Map<String, String> event = stream.next(null);
+            assertThat(event.get("event")).isEqualTo("release-confirmed");
+            assertThat(event.get("id")).isEqualTo(Long.toString(confirmed.id()));
+        }
+    }
+
+    private HttpResponse<java.util.stream.Stream<String>> openStream(String token, String lastEventId)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create(baseUrl() + "/api/patients/me/notifications/stream"))
+                .header("Accept", "text/event-stream");
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofLines());
+    }
+
+    /** Reads Server-Sent Events on a thread of its own into a queue. */
+    private static final class EventStream implements AutoCloseable {
+        private final java.util.concurrent.BlockingQueue<java.util.Map<String, String>> events =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.util.stream.Stream<String> lines;
+
+        EventStream(HttpResponse<java.util.stream.Stream<String>> response) {
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+            lines = response.body();
+            Thread reader = new Thread(() -> {
+                java.util.Map<String, String> current = new java.util.HashMap<>();
+                try {
+                    lines.forEach(line -> {
+                        if (line.isEmpty()) {
+                            if (!current.isEmpty()) {
+                                events.add(new java.util.HashMap<>(current));
+                                current.clear();
+                            }
+                        } else if (!line.startsWith(":")) {
+                            int colon = line.indexOf(':');
+                            String field = colon < 0 ? line : line.substring(0, colon);
+                            String value =
+                                    colon < 0 ? "" : line.substring(colon + 1).replaceFirst("^ ", "");
+                            current.merge(field, value, (a, b) -> a + "\n" + b);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    // the stream was closed
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** The next event (of {@code name}, skipping others, when given); fails after 60 s. */
+        java.util.Map<String, String> next(String name) throws InterruptedException {
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < end) {
+                java.util.Map<String, String> event =
+                        events.poll(end - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
+                if (event != null && (name == null || name.equals(event.get("event")))) {
+                    return event;
+                }
+            }
+            throw new AssertionError("no " + (name == null ? "event" : name + " event") + " within 60 s");
+        }
+
+        @Override
+        public void close() {
+            lines.close();
+        }
+    }
+
     private static BigInteger nonce() {
         return new BigInteger(256, RANDOM);
     }
