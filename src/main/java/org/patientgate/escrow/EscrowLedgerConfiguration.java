@@ -6,6 +6,8 @@ import jakarta.jms.MessageListener;
 import java.time.Clock;
 import javax.sql.DataSource;
 import org.patientgate.escrow.jdbc.JdbcEscrowStore;
+import org.patientgate.ingest.ApplicationAcks;
+import org.patientgate.ingest.MessageStore;
 import org.patientgate.ledger.EscrowAnchoring;
 import org.patientgate.ledger.EscrowLedger;
 import org.patientgate.ledger.LedgerIdentities;
@@ -15,7 +17,9 @@ import org.patientgate.normalize.BundleStore;
 import org.patientgate.participant.Participants;
 import org.patientgate.protect.KeyCustody;
 import org.patientgate.protect.PrivacyModule;
+import org.patientgate.protect.ProtectStore;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.jms.ConnectionFactoryUnwrapper;
 import org.springframework.context.SmartLifecycle;
@@ -152,6 +156,19 @@ class EscrowLedgerConfiguration {
         byte[] institutionKey =
                 custody.encryptionPublicKey(LedgerIdentities.institution(ledgerProperties.institution()));
         return new EscrowDecisions(store, anchoring, ledger, participants, institutionKey, clock);
+    }
+
+    /**
+     * MLLP senders that asked for application acknowledgments always (MSH-15 set, MSH-16 {@code AL})
+     * and have a listener configured hear each message's escrow outcome as an ACK {@code AA}.
+     */
+    @Bean
+    SmartInitializingSingleton escrowOutcomeAcks(
+            EscrowProgress progress, PrivacyModule module, MessageStore messages, ApplicationAcks acks) {
+        return () -> progress.outcomes(r -> module.report(r.report())
+                .map(ProtectStore.ReportRecord::messageId)
+                .flatMap(messages::load)
+                .ifPresent(message -> acks.reportOutcome(message, EscrowOutcomeText.of(r))));
     }
 
     @Bean

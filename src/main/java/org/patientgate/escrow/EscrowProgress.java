@@ -48,6 +48,15 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
             + " credential, and you can revoke both. Rejecting means it is never published, and the keys"
             + " that could decrypt it are destroyed.";
 
+    /**
+     * Told, after the commit, of each report whose escrow ended (released, rejected, expired, or a
+     * hold that ended): the sender's application-level message (best effort, like the announcer).
+     */
+    @FunctionalInterface
+    public interface Outcomes {
+        void ended(EscrowStore.EscrowReport report);
+    }
+
     /** Announces written notifications on the live channels (best effort: the inbox has them all). */
     @FunctionalInterface
     public interface Announcer {
@@ -60,6 +69,7 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
     private final Runnable nudgeLedger;
     private final PrivacyModule module;
     private final Announcer announcer;
+    private volatile Outcomes outcomes = r -> {};
     private final EscrowProperties properties;
     private final java.util.function.Supplier<String> institutionAddress;
     private final String institutionName;
@@ -95,6 +105,11 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
         this.clock = clock;
         this.worker = new Thread(this::loop, "escrow-progress");
         this.worker.setDaemon(true);
+    }
+
+    /** Sets who hears of ended escrows (wired after construction: it needs the ingest side). */
+    public void outcomes(Outcomes outcomes) {
+        this.outcomes = outcomes;
     }
 
     public void start() {
@@ -140,10 +155,23 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
     public int step() {
         List<EscrowStore.Written> written = new ArrayList<>();
         written.addAll(store.awaitDecisions(BATCH, this::consentRequest));
-        written.addAll(store.settleDecided(BATCH, this::shredUnlessReleased, this::outcome));
+        List<EscrowStore.EscrowReport> ended = new ArrayList<>();
+        written.addAll(store.settleDecided(BATCH, this::shredUnlessReleased, r -> {
+            ended.add(r);
+            return outcome(r);
+        }));
         expireDue();
-        written.addAll(store.endHolds(
-                clock.instant(), BATCH, r -> module.shred(r.report(), "escrow:hold-ended"), this::holdEnded));
+        written.addAll(store.endHolds(clock.instant(), BATCH, r -> module.shred(r.report(), "escrow:hold-ended"), r -> {
+            ended.add(r);
+            return holdEnded(r);
+        }));
+        for (EscrowStore.EscrowReport r : ended) {
+            try {
+                outcomes.ended(r);
+            } catch (RuntimeException e) {
+                log.warn("Telling the sender of report {} its escrow outcome failed: {}", r.report(), e.getMessage());
+            }
+        }
         if (!written.isEmpty()) {
             log.info(
                     "Escrow progress wrote notifications: {}",

@@ -65,6 +65,24 @@ public final class AckBuilder {
                 errors.get(0).code().text() + ": " + errors.get(0).text());
     }
 
+    /**
+     * An application acknowledgment reporting the final disposition of an accepted message: MSA-1
+     * {@code AA}, the text in MSA-3 (versions before 2.7) and, from v2.5, in an informational ERR
+     * (ERR-3 {@code 0^Message accepted^HL70357}, ERR-4 {@code I}, ERR-8 the text).
+     */
+    public String applicationOutcome(Hl7Envelope in, String text) {
+        String ack = build(in, "AA", List.of(), text);
+        String version = in.version().isEmpty() ? "2.5" : in.version();
+        if (Hl7Envelope.versionBefore(version, "2.5")) {
+            return ack;
+        }
+        Hl7Delimiters d = in.delimiters();
+        char f = d.field();
+        char c = d.component();
+        return ack + "ERR" + f + f + f + "0" + c + "Message accepted" + c + "HL70357" + f + "I" + f + f + f + f
+                + d.escape(text) + '\r';
+    }
+
     private String build(Hl7Envelope in, String ackCode, List<Hl7Error> errors, String text) {
         Hl7Delimiters d = in.delimiters();
         char f = d.field();

@@ -6,6 +6,7 @@ import java.nio.charset.Charset;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,6 +59,7 @@ public final class ApplicationAcks {
     private final Charset listenerDefault;
     private final MeterRegistry registry;
     private final Map<Outcome, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<Outcome, Counter> outcomeCounters = new ConcurrentHashMap<>();
 
     public ApplicationAcks(MllpProperties properties, Transport transport, Clock clock, MeterRegistry registry) {
         this.endpoints = properties.applicationAcks();
@@ -86,22 +88,76 @@ public final class ApplicationAcks {
         return outcome;
     }
 
-    private Outcome send(InboundMessage message, Hl7ErrorCode code, String reason) {
+    /**
+     * Sends the sender of {@code message} an application acknowledgment {@code AA} stating the
+     * message's final disposition (e.g. the consent escrow's outcome), if it asked for application
+     * acknowledgments always (enhanced mode, MSH-16 {@code AL}) and has a listener configured.
+     *
+     * @param text the disposition, free of report content
+     */
+    public Outcome reportOutcome(InboundMessage message, String text) {
+        Outcome outcome;
+        Optional<Target> target = target(message, true);
+        if (target.isEmpty()) {
+            outcome = Outcome.NOT_REQUESTED;
+        } else if (target.get().endpoint() == null) {
+            outcome = Outcome.NO_ENDPOINT;
+        } else {
+            Hl7Envelope in = target.get().in();
+            outcome = deliver(message, target.get().endpoint(), in, acks.applicationOutcome(in, text), "AA");
+        }
+        outcomeCounters
+                .computeIfAbsent(outcome, o -> Counter.builder("hub.mllp.outcome.acks")
+                        .description(
+                                "HL7 application acknowledgments (AA) telling a sender its message's final disposition")
+                        .tag("outcome", o.name().toLowerCase(java.util.Locale.ROOT))
+                        .register(registry))
+                .increment();
+        return outcome;
+    }
+
+    private record Target(Hl7Envelope in, String endpoint) {}
+
+    /** The sender's envelope and listener, if it asked for such acknowledgments (endpoint null: none set). */
+    private Optional<Target> target(InboundMessage message, boolean alwaysOnly) {
         if (message.source() != InboundMessage.Source.HL7V2_MLLP) {
-            return Outcome.NOT_REQUESTED;
+            return Optional.empty();
         }
         Hl7Envelope in;
         try {
             in = Hl7Envelope.decode(message.payload(), listenerDefault);
         } catch (Hl7Envelope.UnreadableMessageException e) {
-            return Outcome.NOT_REQUESTED;
+            return Optional.empty();
         }
         String wanted = in.msh(16).trim();
-        if (!in.enhancedMode() || !("AL".equals(wanted) || "ER".equals(wanted))) {
+        boolean asked = alwaysOnly ? "AL".equals(wanted) : "AL".equals(wanted) || "ER".equals(wanted);
+        if (!in.enhancedMode() || !asked) {
+            return Optional.empty();
+        }
+        return Optional.of(new Target(in, endpoints.get(in.sendingApplication().toUpperCase(java.util.Locale.ROOT))));
+    }
+
+    private Outcome deliver(InboundMessage message, String endpoint, Hl7Envelope in, String ack, String code) {
+        try {
+            transport.send(endpoint, ack.getBytes(in.charset()), in.charset());
+            log.info("Sent application acknowledgment {} for message {}", code, message.id());
+            return Outcome.SENT;
+        } catch (Exception e) {
+            log.warn(
+                    "Application acknowledgment for message {} could not be delivered to {}: {}",
+                    message.id(),
+                    endpoint,
+                    e.getClass().getSimpleName());
+            return Outcome.FAILED;
+        }
+    }
+
+    private Outcome send(InboundMessage message, Hl7ErrorCode code, String reason) {
+        Optional<Target> target = target(message, false);
+        if (target.isEmpty()) {
             return Outcome.NOT_REQUESTED;
         }
-        String endpoint = endpoints.get(in.sendingApplication().toUpperCase(java.util.Locale.ROOT));
-        if (endpoint == null) {
+        if (target.get().endpoint() == null) {
             log.info(
                     "Message {} asks for an application acknowledgment, but hub.mllp.application-acks names no "
                             + "listener for its sending application",
@@ -115,22 +171,8 @@ public final class ApplicationAcks {
             segment = m.group(1);
             field = Integer.parseInt(m.group(2));
         }
+        Hl7Envelope in = target.get().in();
         String ack = acks.applicationError(in, List.of(Hl7Error.of(code, segment, 0, field, reason)));
-        try {
-            transport.send(endpoint, ack.getBytes(in.charset()), in.charset());
-            log.info(
-                    "Sent application acknowledgment AE for message {} ({} {})",
-                    message.id(),
-                    code.code(),
-                    code.text());
-            return Outcome.SENT;
-        } catch (Exception e) {
-            log.warn(
-                    "Application acknowledgment for message {} could not be delivered to {}: {}",
-                    message.id(),
-                    endpoint,
-                    e.getClass().getSimpleName());
-            return Outcome.FAILED;
-        }
+        return deliver(message, target.get().endpoint(), in, ack, "AE " + code.code() + " " + code.text());
     }
 }

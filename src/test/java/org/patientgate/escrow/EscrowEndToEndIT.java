@@ -79,10 +79,15 @@ class EscrowEndToEndIT extends HubIntegrationTest {
     }
 
     private String identifierSystem() throws Exception {
+        return identifierSystem(oru("SYS-1", "X"));
+    }
+
+    /** The Patient identifier system the mappings make of this message's PID-3 (it can depend on the sender). */
+    private String identifierSystem(String message) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl() + "/fhir/$convert-hl7v2"))
                 .header("Authorization", "Bearer " + API_TOKEN)
                 .header("Content-Type", "x-application/hl7-v2+er7; charset=UTF-8")
-                .POST(HttpRequest.BodyPublishers.ofString(oru("SYS-1", "X")))
+                .POST(HttpRequest.BodyPublishers.ofString(message))
                 .build();
         HttpResponse<String> converted = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
         for (JsonNode entry : JSON.readTree(converted.body()).path("entry")) {
@@ -292,21 +297,73 @@ class EscrowEndToEndIT extends HubIntegrationTest {
     }
 
     @Test
-    void aReportForAPatientWhoHasNotEnrolledIsHeldThenFlowsOnOnceTheyEnrol() throws Exception {
+    void aReportForAPatientWhoHasNotEnrolledIsHeldThenFlowsOnOnceTheyEnrol_andItsSenderHearsTheOutcome()
+            throws Exception {
         String mrn = "MRNHELD" + Long.toHexString(System.nanoTime());
-        send(oru("HELD1-" + mrn, mrn));
+        String controlId = "HELD1-" + mrn;
+        // an enhanced-mode sender asking for application acknowledgments always (MSH-15 AL, MSH-16 AL)
+        String message = "MSH|^~\\&|APPACKSYS|GENHOSP|PATIENTGATE|HUB|20261123101500+0100||ORU^R01^ORU_R01|" + controlId
+                + "|P|2.5.1|||AL|AL\r" + pid(mrn, MARKER + "^JANE") + obr() + obx("NM", "182", "F");
+        try (MllpTestClient client = mllp()) {
+            assertThat(client.sendText(message, StandardCharsets.UTF_8).orElseThrow())
+                    .contains("MSA|CA|" + controlId);
+        }
         Wallet patient = patient();
+        String system = identifierSystem(message);
         // held: nothing for anyone to decide yet
-        await().atMost(Duration.ofSeconds(30)).until(() -> heldReports(mrn) == 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> heldReports(system, mrn) == 1);
         assertThat(patient.hub().notifications(null, 50, false).items()).isEmpty();
 
-        enrol(patient, mrn);
+        patient.linkIdentifier(
+                patient.hub().enrolmentCode(API_TOKEN, system, mrn).code());
 
         HubClient.Notification request = notified(patient, "consent-request", null);
         HubClient.EscrowEntry view = patient.hub().escrowEntry(request.subject());
-        decide(patient, view.entry(), sign(patient, view, true, inMinutes(10), nonce()));
-        notified(patient, "release-confirmed", view.entry());
-        assertThat(heldReports(mrn)).isZero();
+        String outcomeAck;
+        try (java.net.ServerSocket senderListener = new java.net.ServerSocket()) {
+            senderListener.bind(new java.net.InetSocketAddress("127.0.0.1", APPLICATION_ACK_PORT));
+            senderListener.setSoTimeout(60_000);
+            decide(patient, view.entry(), sign(patient, view, true, inMinutes(10), nonce()));
+            notified(patient, "release-confirmed", view.entry());
+            try (java.net.Socket connection = senderListener.accept()) {
+                connection.setSoTimeout(10_000);
+                outcomeAck = readFrame(connection.getInputStream());
+                connection
+                        .getOutputStream()
+                        .write(("\u000bMSH|^~\\&|APPACKSYS|GENHOSP|PATIENTGATE|HUB|20261123101600||ACK|R1|P|2.5.1\r"
+                                        + "MSA|CA|" + org.patientgate.support.Hl7Messages.field(outcomeAck, "MSH", 10)
+                                        + "\r\u001c\r")
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                connection.getOutputStream().flush();
+            }
+        }
+        assertThat(heldReports(system, mrn)).isZero();
+        // the sender hears the outcome: ACK AA for its message, the outcome in MSA-3 and an informational ERR
+        assertThat(org.patientgate.support.Hl7Messages.field(outcomeAck, "MSH", 5))
+                .isEqualTo("APPACKSYS");
+        assertThat(org.patientgate.support.Hl7Messages.field(outcomeAck, "MSA", 1))
+                .isEqualTo("AA");
+        assertThat(org.patientgate.support.Hl7Messages.field(outcomeAck, "MSA", 2))
+                .isEqualTo(controlId);
+        assertThat(org.patientgate.support.Hl7Messages.field(outcomeAck, "ERR", 3))
+                .startsWith("0^Message accepted^HL70357");
+        assertThat(org.patientgate.support.Hl7Messages.field(outcomeAck, "ERR", 4))
+                .isEqualTo("I");
+        assertThat(org.patientgate.support.Hl7Messages.field(outcomeAck, "ERR", 8))
+                .contains("released by the patient")
+                .contains(view.entry());
+        assertThat(outcomeAck).doesNotContain(MARKER);
+    }
+
+    private static String readFrame(java.io.InputStream in) throws java.io.IOException {
+        java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+        assertThat(in.read()).as("MLLP start block").isEqualTo(0x0b);
+        int b;
+        while ((b = in.read()) != 0x1c) {
+            assertThat(b).as("frame ended early").isNotEqualTo(-1);
+            frame.write(b);
+        }
+        return frame.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Autowired
@@ -315,8 +372,8 @@ class EscrowEndToEndIT extends HubIntegrationTest {
     @Autowired
     org.patientgate.protect.IdentifierBlinding blinding;
 
-    private int heldReports(String mrn) throws Exception {
-        byte[] ref = blinding.blind(identifierSystem(), mrn);
+    private int heldReports(String system, String mrn) {
+        byte[] ref = blinding.blind(system, mrn);
         return new org.springframework.jdbc.core.JdbcTemplate(dataSource)
                 .queryForObject(
                         "SELECT count(*) FROM escrow_report WHERE patient_ref = ? AND state = 'HELD'",

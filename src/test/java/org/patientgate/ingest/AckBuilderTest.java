@@ -486,4 +486,31 @@ class AckBuilderTest {
         assertThat(terser.get("/MSA-1")).isEqualTo("AA");
         assertThat(terser.get("/MSA-2")).isEqualTo("MSG00001");
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "2.3,true,false",
+        "2.5.1,true,true",
+        "2.7,false,true",
+        "2.8,false,true"
+    })
+    void anApplicationOutcomeAcceptsWithTheTextInMsa3BeforeV27AndInAnInformationalErrFromV25(
+            String version, boolean inMsa3, boolean inErr) throws Exception {
+        Hl7Envelope in = inbound(msh().version(version).field(15, "AL").field(16, "AL"));
+        List<String> ack = segments(acks.applicationOutcome(in, "released to the patient"));
+
+        assertThat(field(ack.get(1), 1)).isEqualTo("AA");
+        assertThat(field(ack.get(1), 2)).isEqualTo(in.controlId());
+        assertThat(field(ack.get(1), 3)).isEqualTo(inMsa3 ? "released to the patient" : null);
+        if (inErr) {
+            assertThat(ack).hasSize(3);
+            assertThat(field(ack.get(2), 2)).isEmpty();
+            assertThat(field(ack.get(2), 3)).isEqualTo("0^Message accepted^HL70357");
+            assertThat(field(ack.get(2), 4)).isEqualTo("I");
+            assertThat(field(ack.get(2), 8)).isEqualTo("released to the patient");
+            assertThat(fieldCount(ack.get(2))).isEqualTo(8);
+        } else {
+            assertThat(ack).hasSize(2);
+        }
+    }
 }

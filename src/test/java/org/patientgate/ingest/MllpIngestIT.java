@@ -481,14 +481,7 @@ class MllpIngestIT extends HubIntegrationTest {
     }
 
     static String field(String ack, String segment, int n) {
-        for (String line : ack.split("[\r\n]+")) {
-            if (line.startsWith(segment + "|")) {
-                String[] fields = line.split("\\|", -1);
-                int index = segment.equals("MSH") ? n - 1 : n;
-                return index < fields.length ? fields[index] : "";
-            }
-        }
-        return null;
+        return org.patientgate.support.Hl7Messages.field(ack, segment, n);
     }
 
     static String errSegment(String ack) {

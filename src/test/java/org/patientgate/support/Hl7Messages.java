@@ -43,4 +43,16 @@ public final class Hl7Messages {
                 + pid("MRN" + controlId, "DOE^JOHN")
                 + "PV1|1|I|WARD1^101^A\r";
     }
+
+    /** Field n of the first segment with the given id (MSH-n counted as the standard does), or null. */
+    public static String field(String message, String segment, int n) {
+        for (String line : message.split("[\r\n]+")) {
+            if (line.startsWith(segment + "|")) {
+                String[] fields = line.split("\\|", -1);
+                int index = segment.equals("MSH") ? n - 1 : n;
+                return index < fields.length ? fields[index] : "";
+            }
+        }
+        return null;
+    }
 }
