@@ -1,5 +1,6 @@
 package org.patientgate.escrow;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSException;
 import jakarta.jms.MessageListener;
@@ -70,7 +71,8 @@ class EscrowLedgerConfiguration {
             EscrowProperties properties,
             ObjectProvider<EscrowLedger> ledger,
             LedgerProperties ledgerProperties,
-            Clock clock) {
+            Clock clock,
+            MeterRegistry registry) {
         String name = properties.institutionName() == null
                         || properties.institutionName().isBlank()
                 ? ledgerProperties.institution()
@@ -86,7 +88,8 @@ class EscrowLedgerConfiguration {
                 properties,
                 () -> ledger.getObject().institutionAddress(),
                 name,
-                clock);
+                clock,
+                registry);
     }
 
     @Bean

@@ -2,6 +2,8 @@ package org.patientgate.escrow;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -75,6 +77,8 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
     private final String institutionName;
     private final Clock clock;
     private final Semaphore wake = new Semaphore(0);
+    private final MeterRegistry registry;
+    private final java.util.Map<String, Counter> notifications = new java.util.concurrent.ConcurrentHashMap<>();
     private final Thread worker;
     private volatile boolean running = true;
 
@@ -92,7 +96,8 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
             EscrowProperties properties,
             java.util.function.Supplier<String> institutionAddress,
             String institutionName,
-            Clock clock) {
+            Clock clock,
+            MeterRegistry registry) {
         this.store = store;
         this.anchoring = anchoring;
         this.relaySigner = relaySigner;
@@ -103,6 +108,7 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
         this.institutionAddress = institutionAddress;
         this.institutionName = institutionName;
         this.clock = clock;
+        this.registry = registry;
         this.worker = new Thread(this::loop, "escrow-progress");
         this.worker.setDaemon(true);
     }
@@ -172,10 +178,15 @@ public final class EscrowProgress implements LedgerEventListener, AutoCloseable 
                 log.warn("Telling the sender of report {} its escrow outcome failed: {}", r.report(), e.getMessage());
             }
         }
+        for (EscrowStore.Written w : written) {
+            notifications
+                    .computeIfAbsent(w.kind(), k -> Counter.builder("hub.escrow.notifications")
+                            .description("Notifications the consent escrow wrote, by kind")
+                            .tag("kind", k)
+                            .register(registry))
+                    .increment();
+        }
         if (!written.isEmpty()) {
-            log.info(
-                    "Escrow progress wrote notifications: {}",
-                    written.stream().map(EscrowStore.Written::kind).toList());
             try {
                 announcer.announce(written);
             } catch (RuntimeException e) {
