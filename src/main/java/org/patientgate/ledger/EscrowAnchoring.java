@@ -17,6 +17,9 @@ public interface EscrowAnchoring {
     /** Queues the entry for the next batch on the caller's connection (same transaction). */
     void enqueue(Connection c, EscrowEntry entry) throws SQLException;
 
+    /** Queues several entries on the caller's connection (same transaction), in one round trip. */
+    void enqueueAll(Connection c, List<EscrowEntry> entries) throws SQLException;
+
     /** Queues entries in a transaction of their own. */
     void enqueue(List<EscrowEntry> entries);
 

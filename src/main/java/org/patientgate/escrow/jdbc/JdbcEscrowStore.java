@@ -83,11 +83,39 @@ public final class JdbcEscrowStore implements EscrowStore {
             return 0;
         }
         return inTransaction("admit", c -> {
-            int fresh = 0;
+            // reports already filed (a redelivery) are left as they are, and get no second entry
+            java.util.Set<UUID> filed = new java.util.HashSet<>();
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT report_id FROM escrow_report WHERE report_id = ANY(?)")) {
+                ps.setArray(
+                        1,
+                        c.createArrayOf(
+                                "uuid",
+                                admissions.stream().map(Admission::report).toArray(UUID[]::new)));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        filed.add(rs.getObject(1, UUID.class));
+                    }
+                }
+            }
+            java.util.Map<UUID, Admission> fresh = new java.util.LinkedHashMap<>();
+            for (Admission a : admissions) {
+                if (!filed.contains(a.report())) {
+                    fresh.putIfAbsent(a.report(), a);
+                }
+            }
+            // entries first: the report row refers to its entry
+            anchoring.enqueueAll(
+                    c,
+                    fresh.values().stream()
+                            .map(Admission::entry)
+                            .filter(java.util.Objects::nonNull)
+                            .toList());
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO escrow_report (report_id, institution,"
-                    + " patient_ref, patient, state, report_type, report_date, held_until, escrowed_at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING")) {
-                for (Admission a : admissions) {
+                    + " patient_ref, patient, state, report_type, report_date, held_until, escrowed_at, leaf)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING")) {
+                Timestamp now = new Timestamp(System.currentTimeMillis());
+                for (Admission a : fresh.values()) {
                     boolean held = a.entry() == null;
                     ps.setObject(1, a.report());
                     ps.setString(2, a.institution());
@@ -97,16 +125,13 @@ public final class JdbcEscrowStore implements EscrowStore {
                     ps.setString(6, a.summary().type());
                     ps.setString(7, a.summary().date());
                     ps.setTimestamp(8, held ? Timestamp.from(a.heldUntil()) : null);
-                    ps.setTimestamp(9, held ? null : new Timestamp(System.currentTimeMillis()));
-                    if (ps.executeUpdate() == 1) {
-                        fresh++;
-                        if (!held) {
-                            queueEntry(c, a);
-                        }
-                    }
+                    ps.setTimestamp(9, held ? null : now);
+                    ps.setBytes(10, held ? null : a.entry().leaf());
+                    ps.addBatch();
                 }
+                ps.executeBatch();
             }
-            return fresh;
+            return fresh.size();
         });
     }
 
@@ -216,21 +241,38 @@ public final class JdbcEscrowStore implements EscrowStore {
         return out;
     }
 
+    /** Writes notifications in one statement; those already written (same recipient, kind, subject) are skipped. */
     private static List<Written> notify(Connection c, List<NewNotification> notifications) throws SQLException {
         List<Written> written = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(INSERT_NOTIFICATION)) {
-            for (NewNotification n : notifications) {
-                ps.setString(1, n.recipient());
-                ps.setString(2, n.kind());
-                ps.setString(3, n.subject());
-                ps.setString(4, n.body());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        written.add(new Written(rs.getLong(1), n.recipient(), n.kind()));
-                    }
+        if (notifications.isEmpty()) {
+            return written;
+        }
+        int n = notifications.size();
+        String[] recipients = new String[n];
+        String[] kinds = new String[n];
+        String[] subjects = new String[n];
+        String[] bodies = new String[n];
+        for (int i = 0; i < n; i++) {
+            NewNotification x = notifications.get(i);
+            recipients[i] = x.recipient();
+            kinds[i] = x.kind();
+            subjects[i] = x.subject();
+            bodies[i] = x.body();
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO notification (recipient, kind, subject, body)"
+                + " SELECT r, k, s, b::jsonb FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS u(r, k, s, b)"
+                + " ON CONFLICT (recipient, kind, subject) DO NOTHING RETURNING id, recipient, kind")) {
+            ps.setArray(1, c.createArrayOf("text", recipients));
+            ps.setArray(2, c.createArrayOf("text", kinds));
+            ps.setArray(3, c.createArrayOf("text", subjects));
+            ps.setArray(4, c.createArrayOf("text", bodies));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    written.add(new Written(rs.getLong(1), rs.getString(2), rs.getString(3)));
                 }
             }
         }
+        written.sort(java.util.Comparator.comparingLong(Written::id));
         return written;
     }
 
@@ -242,14 +284,22 @@ public final class JdbcEscrowStore implements EscrowStore {
                     "er.state = 'ESCROWED' AND e.decision = 'PENDING' AND EXISTS (SELECT 1 FROM ledger_outbox o"
                             + " WHERE o.id = b.outbox_id AND o.status = 'DONE')",
                     limit);
-            List<Written> written = new ArrayList<>();
+            if (anchored.isEmpty()) {
+                return List.<Written>of();
+            }
+            List<NewNotification> notifications = new ArrayList<>();
+            for (EscrowReport r : anchored) {
+                notifications.addAll(step.notifications(r));
+            }
+            List<Written> written = notify(c, notifications);
             try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE escrow_report SET state = 'AWAITING', notified_at = now() WHERE report_id = ?")) {
-                for (EscrowReport r : anchored) {
-                    written.addAll(notify(c, step.notifications(r)));
-                    ps.setObject(1, r.report());
-                    ps.executeUpdate();
-                }
+                    "UPDATE escrow_report SET state = 'AWAITING', notified_at = now() WHERE report_id = ANY(?)")) {
+                ps.setArray(
+                        1,
+                        c.createArrayOf(
+                                "uuid",
+                                anchored.stream().map(EscrowReport::report).toArray(UUID[]::new)));
+                ps.executeUpdate();
             }
             return written;
         });

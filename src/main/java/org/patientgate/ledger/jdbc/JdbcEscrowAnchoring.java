@@ -74,15 +74,23 @@ public final class JdbcEscrowAnchoring implements EscrowAnchoring {
     }
 
     @Override
+    public void enqueueAll(Connection c, List<EscrowEntry> entries) throws SQLException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            for (EscrowEntry entry : entries) {
+                bind(ps, entry);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    @Override
     public void enqueue(List<EscrowEntry> entries) {
         inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-                for (EscrowEntry entry : entries) {
-                    bind(ps, entry);
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
+            enqueueAll(c, entries);
             return null;
         });
     }
