@@ -1,6 +1,8 @@
 package org.patientgate.escrow;
 
 import java.util.Arrays;
+import javax.sql.DataSource;
+import org.patientgate.escrow.jdbc.JdbcUnfinishedEnrolments;
 import org.patientgate.ingest.MessageStore;
 import org.patientgate.ledger.LedgerIdentities;
 import org.patientgate.ledger.LedgerProperties;
@@ -12,7 +14,10 @@ import org.patientgate.protect.Hpke;
 import org.patientgate.protect.IdentifierBlinding;
 import org.patientgate.protect.KeyCustody;
 import org.patientgate.protect.PrivacyModule;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -23,6 +28,8 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration(proxyBeanMethods = false)
 class EscrowConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(EscrowConfiguration.class);
 
     @Bean
     ProtectStage protectStage(
@@ -59,6 +66,79 @@ class EscrowConfiguration {
             handOver(module, ledger, custody, blindedIdentifier, patient);
             escrow.ifAvailable(stage -> stage.escrowHeld(blindedIdentifier, patient));
         };
+    }
+
+    /**
+     * Finishes, once the hub (and its ledger) has started, the enrolments a killed hub left half done:
+     * the patient linked the identifier (committed), but the reports held for it were not all handed
+     * over or moved into the escrow. The link's listeners are told again, as a second redemption
+     * would; each only moves what is still held.
+     */
+    @Bean
+    SmartLifecycle unfinishedEnrolments(
+            DataSource dataSource, Participants participants, ObjectProvider<PatientLinks.Listener> listeners) {
+        JdbcUnfinishedEnrolments unfinished = new JdbcUnfinishedEnrolments(dataSource);
+        return new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                running = true;
+                Thread t = new Thread(
+                        () -> {
+                            try {
+                                finish(unfinished, participants, listeners);
+                            } catch (RuntimeException e) {
+                                if (running) {
+                                    log.error(
+                                            "Finishing interrupted enrolments failed ({}); the next start tries again",
+                                            e.getMessage());
+                                }
+                            }
+                        },
+                        "enrolment-resume");
+                t.setDaemon(true);
+                t.start();
+            }
+
+            @Override
+            public void stop() {
+                running = false;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+        };
+    }
+
+    private static void finish(
+            JdbcUnfinishedEnrolments unfinished,
+            Participants participants,
+            ObjectProvider<PatientLinks.Listener> listeners) {
+        int finished = 0;
+        for (JdbcUnfinishedEnrolments.Unfinished u : unfinished.find()) {
+            Participant patient = participants.find(u.patient()).orElse(null);
+            if (patient == null) {
+                continue;
+            }
+            for (PatientLinks.Listener listener : listeners.orderedStream().toList()) {
+                try {
+                    listener.linked(u.identifier().clone(), patient);
+                } catch (RuntimeException e) {
+                    // as at enrolment: the listener's own message may quote what it was handling
+                    log.error(
+                            "Finishing an interrupted enrolment failed in {} ({}); the next start tries again",
+                            listener.getClass().getName(),
+                            e.getClass().getName());
+                }
+            }
+            finished++;
+        }
+        if (finished > 0) {
+            log.warn("Finished {} enrolment(s) an earlier run left with reports still held", finished);
+        }
     }
 
     static int handOver(
