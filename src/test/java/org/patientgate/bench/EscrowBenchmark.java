@@ -142,7 +142,8 @@ public final class EscrowBenchmark {
         for (int i = 0; i < patients; i++) {
             int p = i;
             done.add(setup.submit(() -> {
-                Wallet w = new Wallet(WalletKeys.generate(), new HubClient(base));
+                // one HTTP client for all the wallets: each of its own would hold a selector and file handles
+                Wallet w = new Wallet(WalletKeys.generate(), new HubClient(base, null, http));
                 if (p < releases) {
                     w.register(Role.PATIENT, null); // also on the ledger: the contract checks releases
                 } else {
