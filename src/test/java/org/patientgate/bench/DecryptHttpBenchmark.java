@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
+import org.awaitility.Awaitility;
 import org.patientgate.protect.SubKeyString;
 import org.patientgate.wallet.HubClient;
 import org.patientgate.wallet.Role;
@@ -106,9 +108,10 @@ public final class DecryptHttpBenchmark {
                 socket.getInputStream().read();
             }
         }
-        while (patient.reports().size() < reports) {
-            Thread.sleep(500);
-        }
+        Awaitility.await("every report protected")
+                .atMost(Duration.ofMinutes(10))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> patient.reports().size() >= reports);
         List<UUID> ids = new ArrayList<>();
         for (HubClient.ProtectedReport r : patient.reports()) {
             patient.allocate(r.report(), node.address());

@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
+import org.awaitility.Awaitility;
 import org.patientgate.wallet.HubClient;
 import org.patientgate.wallet.Role;
 import org.patientgate.wallet.SigningDomain;
@@ -214,29 +216,34 @@ public final class EscrowBenchmark {
                 ingestSeconds,
                 reports / ingestSeconds,
                 failures.get());
-        double asked = 0;
-        long lastProgress = System.nanoTime();
-        double lastAsked = 0;
-        while (asked < reports) {
-            Thread.sleep(1_000);
-            asked = metric("consent-request") - before;
-            if (asked > lastAsked) {
-                lastProgress = System.nanoTime();
-                lastAsked = asked;
-            }
-            if (System.nanoTime() - lastProgress > 120e9) {
-                System.out.println("no progress for 120 s; stopping the wait");
-                break;
-            }
-            if ((long) ((System.nanoTime() - t0) / 1e9) % 10 == 0) {
-                System.out.printf(
-                        Locale.ROOT,
-                        "  t=%.0f s: consent requests written %.0f of %d%n",
-                        (System.nanoTime() - t0) / 1e9,
-                        asked,
-                        reports);
-            }
-        }
+        // polled once a second until every patient was asked, or nothing moved for 120 s
+        double[] progress = {0, System.nanoTime(), 0}; // asked, when it last grew, last report time
+        Awaitility.await("consent requests")
+                .forever()
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    double now = metric("consent-request") - before;
+                    if (now > progress[0]) {
+                        progress[0] = now;
+                        progress[1] = System.nanoTime();
+                    }
+                    if (System.nanoTime() - progress[2] >= 10e9) {
+                        progress[2] = System.nanoTime();
+                        System.out.printf(
+                                Locale.ROOT,
+                                "  t=%.0f s: consent requests written %.0f of %d%n",
+                                (System.nanoTime() - t0) / 1e9,
+                                now,
+                                reports);
+                    }
+                    if (System.nanoTime() - (long) progress[1] > 120e9) {
+                        System.out.println("no progress for 120 s; stopping the wait");
+                        return true;
+                    }
+                    return now >= reports;
+                });
+        double asked = progress[0];
+        long lastProgress = (long) progress[1];
         double pathSeconds = (lastProgress - t0) / 1e9;
         System.out.printf(
                 Locale.ROOT,
@@ -294,18 +301,10 @@ public final class EscrowBenchmark {
 
     /** Signs a release of the patient's first consent request; ms from signing to the confirmation. */
     private static long release(Wallet w) throws Exception {
-        HubClient.Notification request = null;
-        while (request == null) {
-            for (HubClient.Notification n :
-                    w.hub().notifications(null, 50, false).items()) {
-                if (n.kind().equals("consent-request")) {
-                    request = n;
-                }
-            }
-            if (request == null) {
-                Thread.sleep(50);
-            }
-        }
+        HubClient.Notification request = Awaitility.await("a consent request")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> first(w, "consent-request", null), java.util.Objects::nonNull);
         HubClient.EscrowEntry entry = w.hub().escrowEntry(request.subject());
         BigInteger nonce = new BigInteger(256, new SecureRandom());
         long signedAt = System.currentTimeMillis();
@@ -318,17 +317,22 @@ public final class EscrowBenchmark {
                 nonce,
                 deadline);
         w.hub().decide(entry.entry(), true, nonce, deadline, signature);
-        long giveUp = signedAt + 60_000;
-        while (System.currentTimeMillis() < giveUp) {
-            for (HubClient.Notification n :
-                    w.hub().notifications(null, 10, false).items()) {
-                if (n.kind().equals("release-confirmed") && n.subject().equals(entry.entry())) {
-                    return n.createdAt().toEpochMilli() - signedAt;
-                }
+        // the latency is the notification's creation time, so the polling interval does not add to it
+        HubClient.Notification confirmed = Awaitility.await("release-confirmed")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> first(w, "release-confirmed", entry.entry()), java.util.Objects::nonNull);
+        return confirmed.createdAt().toEpochMilli() - signedAt;
+    }
+
+    /** The patient's newest notification of {@code kind} (about {@code subject}, when given), or null. */
+    private static HubClient.Notification first(Wallet w, String kind, String subject) {
+        for (HubClient.Notification n : w.hub().notifications(null, 50, false).items()) {
+            if (n.kind().equals(kind) && (subject == null || subject.equals(n.subject()))) {
+                return n;
             }
-            Thread.sleep(20);
         }
-        throw new IllegalStateException("no release-confirmed within 60 s");
+        return null;
     }
 
     private String identifierSystem() throws Exception {
